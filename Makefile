@@ -1,0 +1,48 @@
+# The README's two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := eventnet
+
+.PHONY: run test lint fmt bench translations wheel clean serve
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+translations: $(VENV)/.installed-run
+	@if ls eventnet/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile -q -d eventnet/translations; fi
+
+run: $(VENV)/.installed-run translations
+	$(BIN)/eventnet db upgrade
+	$(BIN)/eventnet demo --if-empty
+	@echo ""
+	@echo "  eventnet is running on http://$(HOST):$(PORT)"
+	@echo "  Organizer login: organizer@eventnet.example / demo-organizer"
+	@echo ""
+	$(BIN)/eventnet run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test translations
+	$(BIN)/ruff check eventnet tests benchmarks
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check eventnet tests benchmarks
+	$(BIN)/ruff format --check eventnet tests benchmarks
+
+wheel: $(VENV)/.installed-run
+	$(BIN)/pip wheel --no-deps -w dist .
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache .ruff_cache

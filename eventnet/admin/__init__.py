@@ -1,0 +1,17 @@
+"""The organizer area: every view requires a signed-in organizer of the event."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_login import login_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Every admin route needs a signed-in organizer; per-event checks happen in `load_event`."""
+
+
+from . import views  # noqa: E402,F401

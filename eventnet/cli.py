@@ -1,0 +1,57 @@
+"""The ``eventnet`` command: Flask's CLI for this app plus eventnet's own commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def main() -> None:
+    """Entry point of the ``eventnet`` console script (same as ``flask --app eventnet``)."""
+    from . import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app(), help="eventnet: networking events.")
+    cli.main(prog_name="eventnet")
+
+
+@click.command("create-organizer")
+@click.argument("email")
+@click.option("--name", default="", help="Display name.")
+@click.option("--admin", is_flag=True, help="Make the organizer an administrator.")
+@click.password_option(help="Password (prompted when omitted).")
+@with_appcontext
+def create_organizer_command(email: str, name: str, admin: bool, password: str) -> None:
+    """Create an organizer account for EMAIL."""
+    from .services import DomainError
+    from .services.accounts import create_organizer
+
+    try:
+        create_organizer(email, password, name=name, admin=admin)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Created organizer {email.strip().lower()}{' (admin)' if admin else ''}.")
+
+
+@click.command("demo")
+@click.option("--attendees", default=150, show_default=True, help="Registrations per event.")
+@click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same world).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has events.")
+@with_appcontext
+def demo_command(attendees: int, seed: int, if_empty: bool) -> None:
+    """Create a realistic demo world: an upcoming and a past event with attendees."""
+    from .demo import DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, database_is_empty, load_demo
+
+    if if_empty and not database_is_empty():
+        click.echo("The database already has events; demo not loaded.")
+        return
+    summary = load_demo(attendees=attendees, seed=seed)
+    click.echo(summary)
+    click.echo(
+        f"Organizer login: {DEMO_ORGANIZER_EMAIL} / {DEMO_ORGANIZER_PASSWORD} (at /auth/login)"
+    )
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(create_organizer_command)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,469 @@
+"""A realistic, deterministic demo world: same seed, same people, same events.
+
+Dates are relative to today so the upcoming event stays upcoming; everything else comes from
+``random.Random(seed)``. Later features extend `load_demo` so the demo always shows them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (
+    AttendeeRole,
+    Event,
+    EventOrganizer,
+    EventStatus,
+    Interest,
+    Organization,
+    OrganizationKind,
+    OrganizerAccount,
+    Person,
+    Registration,
+    RegistrationStatus,
+    RegistrationTag,
+    RoleQuota,
+    TagKind,
+)
+from ..services.tokens import TICKET_ALPHABET, hash_token
+from . import data
+
+DEMO_ORGANIZER_EMAIL = "organizer@eventnet.example"
+DEMO_ORGANIZER_PASSWORD = "demo-organizer"  # noqa: S105 - printed for the local demo only
+DEMO_COORDINATOR_EMAIL = "coordinator@eventnet.example"
+HELSINKI = ZoneInfo("Europe/Helsinki")
+ROLE_SHARE = (
+    (AttendeeRole.STUDENT, 0.55),
+    (AttendeeRole.EMPLOYER, 0.25),
+    (AttendeeRole.STAFF, 0.2),
+)
+
+
+@dataclass
+class DemoSummary:
+    events: list[str] = field(default_factory=list)
+    registrations: int = 0
+    showcase_links: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"Demo loaded: {len(self.events)} events, {self.registrations} registrations."]
+        lines += [f"  event: /events/{slug}" for slug in self.events]
+        lines += [f"  attendee manage link: {link}" for link in self.showcase_links]
+        return "\n".join(lines)
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+
+
+def _local(day: datetime, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day.date(), time(hour, minute), HELSINKI).astimezone(UTC)
+
+
+class _World:
+    """Builds the demo with one random generator so the result depends on the seed only."""
+
+    def __init__(self, seed: int, today: datetime) -> None:
+        self.rng = random.Random(seed)  # noqa: S311 - deterministic demo data
+        self.today = today
+        self.organizations: dict[str, Organization] = {}
+        self.persons: dict[str, Person] = {}
+        self.used_codes: set[str] = set()
+
+    def organization(self, name: str, country: str, kind: OrganizationKind) -> Organization:
+        key = Organization.key_for(name)
+        if key not in self.organizations:
+            org = db.session.scalar(sa.select(Organization).where(Organization.name_key == key))
+            if org is None:
+                org = Organization(name=name, name_key=key, country=country, kind=kind)
+                db.session.add(org)
+            self.organizations[key] = org
+        return self.organizations[key]
+
+    def token(self, purpose: str) -> str:
+        return hashlib.sha256(f"{purpose}:{self.rng.random()}".encode()).hexdigest()[:43]
+
+    def ticket_code(self) -> str:
+        while True:
+            chars = "".join(self.rng.choice(TICKET_ALPHABET) for _ in range(8))
+            code = f"{chars[:4]}-{chars[4:]}"
+            if code not in self.used_codes:
+                self.used_codes.add(code)
+                return code
+
+    def person(self, role: AttendeeRole) -> tuple[Person, Organization]:
+        rng = self.rng
+        attempt = 0
+        while True:
+            attempt += 1
+            first, last = rng.choice(data.FIRST_NAMES), rng.choice(data.LAST_NAMES)
+            name = f"{first} {last}"
+            local = "".join(
+                ch for ch in f"{first}.{last}".lower() if ch.isascii() and ch not in " '"
+            )
+            if role == AttendeeRole.EMPLOYER:
+                org_name, country = rng.choice(data.EMPLOYERS)
+                kind = OrganizationKind.EMPLOYER
+            else:
+                org_name, country = rng.choice(data.UNIVERSITIES)
+                kind = OrganizationKind.HIGHER_EDUCATION
+            domain = "".join(ch for ch in org_name.lower() if ch.isascii() and ch.isalnum())[:20]
+            suffix = str(attempt) if attempt > 10 else ""
+            email = f"{local}{suffix}@{domain}.example"
+            if email not in self.persons:
+                break
+        org = self.organization(org_name, country, kind)
+        if role == AttendeeRole.STUDENT:
+            country = rng.choice(data.STUDENT_COUNTRIES)
+        person = db.session.scalar(sa.select(Person).where(Person.email == email))
+        if person is None:
+            person = Person(email=email, name=name, country=country, organization=org)
+            db.session.add(person)
+        self.persons[email] = person
+        return person, org
+
+
+def _event_interests(event: Event) -> dict[str, Interest]:
+    interests = {}
+    for category, labels in {**data.INTERESTS, **data.OPPORTUNITIES}.items():
+        for label in labels:
+            slug = "-".join(label.lower().split())
+            interest = Interest(label=label, slug=slug, category=category)
+            event.interests.append(interest)
+            interests[label] = interest
+    return interests
+
+
+def _make_event(world: _World, *, slug: str, title: str, starts: datetime, past: bool) -> Event:
+    ends = starts + timedelta(hours=5)
+    event = Event(
+        slug=slug,
+        title=title,
+        summary="International degree students, university staff and employers meet in "
+        "short 1:1 meetings chosen for them.",
+        description=(
+            "Meet the people worth meeting. **International degree students**, "
+            "**higher-education staff** and **employers** come together for an afternoon of "
+            "short, well-prepared 1:1 meetings.\n\n"
+            "When you register, tell us what you can *offer* and what you are *looking for*. "
+            "eventnet suggests a few people you should really meet, and explains why.\n\n"
+            "- Internships, thesis topics and summer jobs\n"
+            "- Research collaboration and guest lectures\n"
+            "- Mentoring for international talent\n"
+        ),
+        agenda=(
+            "- **12:00** Doors open, coffee and check-in\n"
+            "- **12:30** Welcome: why networking is about relationships\n"
+            "- **13:00** 1:1 meetings, 15 minutes each\n"
+            "- **15:30** Open networking and employer stands\n"
+            "- **17:00** Close\n"
+        ),
+        translations={
+            "fi": {
+                "title": title.replace(
+                    "International Talent Meets Employers", "Kansainväliset osaajat ja työnantajat"
+                )
+            },
+            "sv": {
+                "title": title.replace(
+                    "International Talent Meets Employers",
+                    "Internationella talanger möter arbetsgivare",
+                )
+            },
+        },
+        starts_at=starts,
+        ends_at=ends,
+        timezone="Europe/Helsinki",
+        venue="Think Corner, University of Helsinki",
+        address="Yliopistonkatu 4, 00100 Helsinki",
+        status=EventStatus.CLOSED if past else EventStatus.PUBLISHED,
+        registration_opens_at=starts - timedelta(days=45),
+        registration_closes_at=starts - timedelta(days=1),
+        double_opt_in=not past,
+    )
+    db.session.add(event)
+    return event
+
+
+def _register_all(
+    world: _World,
+    event: Event,
+    n: int,
+    quotas: dict[AttendeeRole, int],
+    interests: dict[str, Interest],
+    *,
+    past: bool,
+) -> list[Registration]:
+    rng = world.rng
+    topical = [label for labels in data.INTERESTS.values() for label in labels]
+    opportunities = data.OPPORTUNITIES["Opportunities"]
+    opened = event.registration_opens_at or event.starts_at
+    confirmed_count = dict.fromkeys(AttendeeRole, 0)
+    waitlist_count = dict.fromkeys(AttendeeRole, 0)
+    registrations = []
+    seen: set[int] = set()
+    stamps = sorted(opened + timedelta(minutes=rng.randint(0, 60 * 24 * 40)) for _ in range(n))
+    for created in stamps:
+        role = rng.choices([r for r, _ in ROLE_SHARE], weights=[w for _, w in ROLE_SHARE])[0]
+        person, org = world.person(role)
+        if id(person) in seen:
+            continue
+        seen.add(id(person))
+        reg = Registration(
+            event=event,
+            person=person,
+            role=role,
+            name=person.name,
+            email=person.email,
+            organization=org,
+            country=person.country,
+            created_at=created,
+            privacy_policy_version="2026-01",
+            consent_privacy_at=created,
+            consent_profile_at=created if rng.random() < 0.9 else None,
+            consent_photos_at=created if rng.random() < 0.7 else None,
+            languages=sorted({"English", rng.choice(data.LANGUAGES)}),
+            dietary_needs=rng.choice(data.DIETARY),
+            ticket_code=world.ticket_code(),
+            manage_token_hash=hash_token(world.token(f"{event.slug}:{person.email}")),
+            source="demo",
+        )
+        if role == AttendeeRole.STUDENT:
+            programme, focus = rng.choice(data.DEGREE_PROGRAMMES)
+            reg.degree_programme = programme
+            reg.study_level = (
+                "doctoral"
+                if programme.startswith("Doctoral")
+                else ("bachelor" if programme.startswith("Bachelor") else "master")
+            )
+            reg.graduation_year = event.starts_at.year + rng.randint(0, 2)
+            chosen = set(focus) | set(rng.sample(topical, rng.randint(1, 2)))
+            offers = set(rng.sample(["Student projects", "Research collaboration"], 1))
+            seeks = set(
+                rng.sample(
+                    [
+                        "Internships",
+                        "Thesis topics",
+                        "Summer jobs",
+                        "Mentoring",
+                        "Trainee programmes",
+                    ],
+                    rng.randint(1, 3),
+                )
+            )
+        else:
+            reg.job_title = rng.choice(
+                data.EMPLOYER_TITLES if role == AttendeeRole.EMPLOYER else data.STAFF_TITLES
+            )
+            chosen = set(rng.sample(topical, rng.randint(2, 4)))
+            if role == AttendeeRole.EMPLOYER:
+                offers = set(
+                    rng.sample(
+                        [
+                            "Internships",
+                            "Thesis topics",
+                            "Summer jobs",
+                            "Trainee programmes",
+                            "Mentoring",
+                            "Company visits",
+                        ],
+                        rng.randint(2, 3),
+                    )
+                )
+                seeks = set(
+                    rng.sample(
+                        [
+                            "Recruitment",
+                            "Research collaboration",
+                            "Student projects",
+                            "Guest lectures",
+                        ],
+                        rng.randint(1, 2),
+                    )
+                )
+            else:
+                offers = set(
+                    rng.sample(
+                        [
+                            "Research collaboration",
+                            "Student projects",
+                            "Guest lectures",
+                            "Thesis topics",
+                        ],
+                        rng.randint(1, 2),
+                    )
+                )
+                seeks = set(
+                    rng.sample(
+                        [
+                            "Industry contacts",
+                            "Company visits",
+                            "Guest lectures",
+                            "Funding applications",
+                            "Thesis topics",
+                        ],
+                        rng.randint(1, 2),
+                    )
+                )
+        main_tag = sorted(chosen)[0]
+        reg.offer_text = rng.choice(data.OFFER_SENTENCES[role.value]).format(
+            tag=main_tag.lower(), lang=rng.choice(data.LANGUAGES[3:])
+        )
+        reg.seek_text = rng.choice(data.SEEK_SENTENCES[role.value]).format(tag=main_tag.lower())
+        reg.goals = rng.choice(data.GOALS[role.value])
+        for kind, labels in (
+            (TagKind.INTEREST, chosen),
+            (TagKind.OFFER, offers),
+            (TagKind.SEEK, seeks),
+        ):
+            reg.tags.extend(
+                RegistrationTag(interest=interests[label], kind=kind) for label in sorted(labels)
+            )
+        assert set(opportunities) >= offers | seeks
+        # Capacity: confirmed within the quota, FIFO waiting list beyond it.
+        if confirmed_count[role] < quotas[role]:
+            confirmed_count[role] += 1
+            reg.status = RegistrationStatus.CONFIRMED
+            reg.confirmed_at = created + timedelta(minutes=rng.randint(1, 90))
+        else:
+            waitlist_count[role] += 1
+            reg.status = RegistrationStatus.WAITLISTED
+            reg.waitlist_position = waitlist_count[role]
+            reg.waitlisted_at = created
+        db.session.add(reg)
+        registrations.append(reg)
+    return registrations
+
+
+def _cancel_some(world: _World, registrations: list[Registration], share: float) -> None:
+    """Cancel a few confirmed registrations after the fact, as people do."""
+    for reg in registrations:
+        if reg.status == RegistrationStatus.CONFIRMED and world.rng.random() < share:
+            reg.status = RegistrationStatus.CANCELLED
+            reg.cancelled_at = (reg.confirmed_at or reg.created_at) + timedelta(days=3)
+            reg.manage_token_hash = None
+
+
+def _promote(registrations: list[Registration], quotas: dict[AttendeeRole, int]) -> None:
+    """Fill places freed by cancellations from the waiting list, oldest first."""
+    for role, quota in quotas.items():
+        taken = sum(
+            1
+            for r in registrations
+            if r.role == role
+            and r.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
+        )
+        waiting = sorted(
+            (
+                r
+                for r in registrations
+                if r.role == role and r.status == RegistrationStatus.WAITLISTED
+            ),
+            key=lambda r: r.waitlist_position or 0,
+        )
+        while taken < quota and waiting:
+            reg = waiting.pop(0)
+            reg.status = RegistrationStatus.CONFIRMED
+            reg.waitlist_position = None
+            reg.promoted_at = reg.confirmed_at = (reg.waitlisted_at or reg.created_at) + timedelta(
+                days=4
+            )
+            taken += 1
+        for position, reg in enumerate(waiting, start=1):
+            reg.waitlist_position = position
+
+
+def _make_pending(world: _World, registrations: list[Registration], count: int) -> None:
+    """The newest few confirmed registrations have not clicked their confirmation link yet."""
+    confirmed = [r for r in registrations if r.status == RegistrationStatus.CONFIRMED]
+    for reg in confirmed[-count:]:
+        reg.status = RegistrationStatus.PENDING
+        reg.confirmed_at = None
+        reg.pending_expires_at = world.today + timedelta(hours=world.rng.randint(2, 20))
+
+
+def load_demo(attendees: int = 150, seed: int = 42, now: datetime | None = None) -> DemoSummary:
+    """Create the demo organizer, an upcoming event and a past event; commit once."""
+    now = now or datetime.now(UTC)
+    today = now.astimezone(HELSINKI).replace(hour=0, minute=0, second=0, microsecond=0)
+    world = _World(seed, today)
+    summary = DemoSummary()
+
+    organizer = db.session.scalar(
+        sa.select(OrganizerAccount).where(OrganizerAccount.email == DEMO_ORGANIZER_EMAIL)
+    )
+    if organizer is None:
+        organizer = OrganizerAccount(
+            email=DEMO_ORGANIZER_EMAIL, name="Demo Organizer", is_admin=True, password_hash=""
+        )
+        organizer.set_password(DEMO_ORGANIZER_PASSWORD)
+        db.session.add(organizer)
+    coordinator = db.session.scalar(
+        sa.select(OrganizerAccount).where(OrganizerAccount.email == DEMO_COORDINATOR_EMAIL)
+    )
+    if coordinator is None:
+        coordinator = OrganizerAccount(
+            email=DEMO_COORDINATOR_EMAIL, name="Sanna Coordinator", password_hash=""
+        )
+        coordinator.set_password(f"demo-coordinator-{seed}")
+        db.session.add(coordinator)
+
+    upcoming_day = today + timedelta(days=21)
+    past_day = today - timedelta(days=60)
+    specs = [
+        (
+            f"talent-meets-employers-{upcoming_day.year}-{seed}"
+            if seed != 42
+            else f"talent-meets-employers-{upcoming_day.year}",
+            f"International Talent Meets Employers {upcoming_day.year}",
+            upcoming_day,
+            False,
+            attendees,
+        ),
+        (
+            f"nordic-networking-day-{past_day.year}-{seed}"
+            if seed != 42
+            else f"nordic-networking-day-{past_day.year}",
+            f"Nordic Networking Day {past_day.year}",
+            past_day,
+            True,
+            max(3, attendees * 4 // 5),
+        ),
+    ]
+    for slug, title, day, past, n in specs:
+        if db.session.scalar(sa.select(Event.id).where(Event.slug == slug)):
+            continue
+        event = _make_event(world, slug=slug, title=title, starts=_local(day, 12), past=past)
+        quotas = {
+            AttendeeRole.STUDENT: round(n * 0.52),
+            AttendeeRole.EMPLOYER: round(n * 0.22),
+            AttendeeRole.STAFF: round(n * 0.18),
+        }
+        event.capacity = sum(quotas.values())
+        event.quotas = [RoleQuota(role=r, capacity=c) for r, c in quotas.items()]
+        event.memberships = [
+            EventOrganizer(organizer=organizer, is_owner=True),
+            EventOrganizer(organizer=coordinator),
+        ]
+        interests = _event_interests(event)
+        registrations = _register_all(world, event, n, quotas, interests, past=past)
+        _cancel_some(world, registrations, 0.04)
+        _promote(registrations, quotas)
+        if past:
+            for reg in registrations:
+                if reg.status == RegistrationStatus.CONFIRMED and world.rng.random() < 0.82:
+                    reg.checked_in_at = event.starts_at + timedelta(
+                        minutes=world.rng.randint(-20, 90)
+                    )
+        else:
+            _make_pending(world, registrations, 4)
+        summary.events.append(slug)
+        summary.registrations += len(registrations)
+    db.session.commit()
+    return summary

@@ -1,0 +1,19 @@
+// Progressive enhancement only: every page works without JavaScript.
+document.documentElement.classList.add("js");
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit")) {
+    target.form.requestSubmit();
+  }
+});
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const message = form instanceof HTMLFormElement ? form.getAttribute("data-confirm") : null;
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});
+window.addEventListener("DOMContentLoaded", () => {
+  const summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+});
