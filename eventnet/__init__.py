@@ -43,10 +43,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import models  # noqa: F401  (registers every table on db.metadata)
     from .admin import bp as admin_bp
+    from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .auth import init_login
     from .cli import register_cli
     from .errors import register_error_handlers
+    from .portal import bp as portal_bp
     from .public import bp as public_bp
     from .web import register_web
 
@@ -54,6 +56,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(portal_bp)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    app.register_blueprint(api_bp)
     register_error_handlers(app)
     register_web(app)
     register_cli(app)

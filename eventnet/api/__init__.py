@@ -1,0 +1,9 @@
+"""The JSON API under ``/api/v1``, described by ``/api/v1/openapi.json``."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# View modules register their routes on `bp` when imported (one import line per module).
