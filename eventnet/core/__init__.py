@@ -1,0 +1,1 @@
+"""Pure-Python domain logic of eventnet (no Flask, no SQLAlchemy)."""

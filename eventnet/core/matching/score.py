@@ -1,0 +1,594 @@
+"""The pair score, for one pair or for blocks of rows at once (numpy/scipy).
+
+Public API
+----------
+``MatchingModel(profiles, weights=MatchingWeights(), embedder=None)``
+    Precomputes everything the score needs for one event, over the attendees with
+    ``consent_profile=True`` (others are listed in ``excluded_ids``): tag IDF statistics,
+    sparse tag matrices and one batch of text embeddings (each distinct offer, seek and
+    goals sentence embedded once).
+    ``model.score_pair(a_id, b_id, pinned=False) -> PairScore``   parts + reasons for a pair.
+    ``model.score_rows(rows, ws=None) -> np.ndarray``  final scores of attendees ``rows``
+        (indices into ``model.ids``) against everyone, float32, ``-1`` where the pair is
+        not allowed (self, same organization, role weight 0).
+    ``model.top_candidates(per_attendee=30) -> list[tuple[int, int, float]]``  the best
+        ``per_attendee`` partners of each attendee, as unique ``(a_id, b_id, score)`` with
+        ``a_id < b_id``, best first — input for the meeting scheduler.
+``score_pair(a, b, population=(), weights=..., embedder=None) -> PairScore``
+    Convenience: builds a model over ``population + [a, b]`` and scores one pair.
+``PairScore``  frozen dataclass: ``a_id, b_id, score, parts, reasons, eligible`` and
+    ``explanation(gettext=...)``. ``parts`` are from a's point of view:
+    ``interest, need_met, need_given, reciprocity, text, text_they_offer, text_they_seek,
+    content, role_weight``.
+``split_sentences(text, max_sentences=8) -> list[str]``
+
+Formula (documented in docs/matching.md)::
+
+    interest = IDF-weighted cosine of the interest sets
+    u = need_met   = idf_o-weighted share of what a seeks that b offers
+    v = need_given = idf_o-weighted share of what b seeks that a offers
+    reciprocity    = (1 - phi) * 2uv / (u + v) + phi * (u + v) / 2
+    need(x)        = sentences of x.seek_text and of x.goals;  offer(x) = of x.offer_text
+    f_ab           = max cosine over (sentence in need(a), sentence in offer(b))
+    f_ba           = max cosine over (sentence in need(b), sentence in offer(a))
+    text           = clip((mean of the available f_ab, f_ba) - tau) / (1 - tau), 0, 1)
+    content        = (w_i * interest + w_r * reciprocity + w_t * text) / (w_i + w_r + w_t)
+    score          = role_weight(a.role, b.role) * content, and 0 for the same organization
+
+The score is symmetric: score(a, b) == score(b, a). ``MatchingModel`` is immutable after
+construction except for lazily built caches; share it between threads only for reading
+(``score_pair``), give each thread its own :class:`Workspace` for ``score_rows``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from .explain import Reason, build_reasons, render_explanation
+from .profiles import MatchingWeights, Profile, normalize_tag
+from .text import Embedder, default_embedder, embed_texts
+
+NOT_ALLOWED = -1.0
+QUOTE_MAX_CHARS = 140
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[•·]\s+|^\s*[-*•]\s+", re.MULTILINE)
+
+
+def split_sentences(text: str, max_sentences: int = 8) -> list[str]:
+    """Split free text into sentences (., !, ?, ;, new lines, bullets); keep the first few."""
+    if not text:
+        return []
+    parts = [" ".join(s.split()) for s in _SENTENCE_RE.split(text)]
+    return [s for s in parts if s][:max_sentences]
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """Score of partner ``b_id`` for attendee ``a_id``, with its parts and reasons."""
+
+    a_id: int
+    b_id: int
+    score: float
+    parts: dict[str, float] = field(hash=False)
+    reasons: tuple[Reason, ...] = ()
+    eligible: bool = True
+
+    def explanation(
+        self,
+        gettext: Callable[[str], str] = lambda s: s,
+        tag_label: Callable[[str], str] = lambda t: t,
+    ) -> str:
+        return render_explanation(self.reasons, gettext, tag_label)
+
+
+class Workspace:
+    """Reusable float32 scratch buffers of shape (rows, n) for block scoring."""
+
+    def __init__(self, rows: int, n: int) -> None:
+        self.rows = rows
+        self.n = n
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, b: int) -> np.ndarray:
+        buf = self._bufs.get(name)
+        if buf is None:
+            buf = self._bufs[name] = np.empty((self.rows, self.n), dtype=np.float32)
+        return buf[:b]
+
+
+def _idf(df: np.ndarray, n: int) -> np.ndarray:
+    # smooth IDF: a tag everybody has still weighs 1, a tag one person has ~ln(n/2)+1
+    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float64)
+
+
+class _Sentences:
+    """Embedded sentences of one text field, grouped by attendee (CSR-like)."""
+
+    def __init__(self, per_person: list[list[str]], vectors: np.ndarray) -> None:
+        lens = np.array([len(s) for s in per_person], dtype=np.int64)
+        self.ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        self.text = [s for sents in per_person for s in sents]
+        self.vec = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.has = lens > 0
+        self.owners = np.flatnonzero(self.has)
+        self.starts = self.ptr[self.owners]
+
+    def gather(self, people: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sentence rows of ``people``: (rows, local index of people with text, offsets)."""
+        starts = self.ptr[people]
+        lens = self.ptr[people + 1] - starts
+        with_text = np.flatnonzero(lens > 0)
+        lens_w = lens[with_text]
+        offsets = np.cumsum(lens_w) - lens_w
+        total = int(lens_w.sum())
+        sel = np.arange(total) - np.repeat(offsets, lens_w) + np.repeat(starts[with_text], lens_w)
+        return sel, with_text, offsets
+
+
+class MatchingModel:
+    """Score features of one event's consenting attendees (see module docstring)."""
+
+    def __init__(
+        self,
+        profiles: Sequence[Profile],
+        weights: MatchingWeights = MatchingWeights(),
+        embedder: Embedder | None = None,
+    ) -> None:
+        seen: set[int] = set()
+        for p in profiles:
+            if p.id in seen:
+                raise ValueError(f"duplicate profile id {p.id}")
+            seen.add(p.id)
+        ordered = sorted(profiles, key=lambda p: p.id)
+        self.weights = weights
+        self.profiles: tuple[Profile, ...] = tuple(p for p in ordered if p.consent_profile)
+        self.excluded_ids: tuple[int, ...] = tuple(p.id for p in ordered if not p.consent_profile)
+        self.ids = np.array([p.id for p in self.profiles], dtype=np.int64)
+        self.index: dict[int, int] = {p.id: i for i, p in enumerate(self.profiles)}
+        self.n = len(self.profiles)
+        self._build_tags()
+        self._build_text(embedder)
+        self._build_roles_orgs()
+
+    # ------------------------------------------------------------------ construction
+    def _build_tags(self) -> None:
+        n = self.n
+        # one vocabulary; display label = first spelling seen (in id order)
+        self.label: dict[str, str] = {}
+        self._tag_order: tuple[list[tuple[str, ...]], ...] | None = None
+        self._interests: list[frozenset[str]] = []
+        self._offers: list[frozenset[str]] = []
+        self._seeks: list[frozenset[str]] = []
+        for p in self.profiles:
+            sets = []
+            for labels in (p.interests, p.offers, p.seeks):
+                norm = set()
+                for raw in sorted(labels):
+                    t = normalize_tag(raw)
+                    if t:
+                        norm.add(t)
+                        self.label.setdefault(t, " ".join(str(raw).split()))
+                sets.append(frozenset(norm))
+            self._interests.append(sets[0])
+            self._offers.append(sets[1])
+            self._seeks.append(sets[2])
+        vocab = sorted(self.label)
+        self.vocab_index = {t: j for j, t in enumerate(vocab)}
+        v = len(vocab)
+
+        def incidence(sets: list[frozenset[str]]) -> sp.csr_matrix:
+            indptr = [0]
+            indices: list[int] = []
+            for s in sets:
+                indices.extend(sorted(self.vocab_index[t] for t in s))
+                indptr.append(len(indices))
+            data = np.ones(len(indices), dtype=np.float64)
+            return sp.csr_matrix((data, indices, indptr), shape=(n, v))
+
+        inc_i = incidence(self._interests)
+        inc_o = incidence(self._offers)
+        inc_s = incidence(self._seeks)
+        self.idf_interest = _idf(np.asarray(inc_i.sum(axis=0)).ravel(), n)
+        self.idf_offer = _idf(np.asarray(inc_o.sum(axis=0)).ravel(), n)
+        x = _row_normalize(inc_i.multiply(self.idf_interest[None, :]).tocsr(), l2=True)
+        sn = _row_normalize(inc_s.multiply(self.idf_offer[None, :]).tocsr(), l2=False)
+        self._x = x.astype(np.float32)
+        self._xt = self._x.T.tocsr()
+        self._sn = sn.astype(np.float32)
+        self._snt = self._sn.T.tocsr()
+        self._o = inc_o.astype(np.float32)
+        self._ot = self._o.T.tocsr()
+        # small vocabularies: dense BLAS products beat sparse ones
+        self._dense_tags = v <= 256
+        self._dense_cache: dict[int, np.ndarray] = {}
+
+    def _build_text(self, embedder: Embedder | None) -> None:
+        # "need" sentences: what the attendee seeks plus their goals for the event;
+        # "offer" sentences: what they offer. Text similarity is need-vs-offer, both ways.
+        need_sents = [
+            split_sentences(p.seek_text) + split_sentences(p.goals, max_sentences=4)
+            for p in self.profiles
+        ]
+        offer_sents = [split_sentences(p.offer_text) for p in self.profiles]
+        n_need = sum(map(len, need_sents))
+        n_offer = sum(map(len, offer_sents))
+        self.embedder_name = ""
+        if n_need and n_offer:
+            emb = embedder if embedder is not None else default_embedder()
+            self.embedder_name = emb.name
+            flat = [s for x in need_sents for s in x] + [s for x in offer_sents for s in x]
+            e = embed_texts(emb, flat)
+        else:
+            need_sents = [[] for _ in self.profiles]
+            offer_sents = [[] for _ in self.profiles]
+            n_need = n_offer = 0
+            e = np.zeros((0, 1), dtype=np.float32)
+        self._need = _Sentences(need_sents, e[:n_need])
+        self._offer = _Sentences(offer_sents, e[n_need : n_need + n_offer])
+        self._has_text = bool(n_need and n_offer)
+        # availability code per attendee (bit 0: has need text, bit 1: has offer text) and,
+        # for every pair of codes, 1 / (number of text directions available)
+        self._text_code = (self._need.has * 1 + self._offer.has * 2).astype(np.int64)
+        bits = np.array([[(c >> b) & 1 for b in range(2)] for c in range(4)], dtype=np.float32)
+        count = bits[:, [0, 1]] @ bits[:, [1, 0]].T
+        self._inv_count = np.divide(1.0, count, out=np.zeros_like(count), where=count > 0)
+        self._inv_count = self._inv_count.astype(np.float32)
+
+    def _build_roles_orgs(self) -> None:
+        roles = sorted({p.role for p in self.profiles})
+        self._role_code = np.array([roles.index(p.role) for p in self.profiles], dtype=np.int64)
+        self._role_matrix = np.array(
+            [[self.weights.role_weight(r1, r2) for r2 in roles] for r1 in roles],
+            dtype=np.float64,
+        ).reshape(len(roles), len(roles))
+        self._role_matrix32 = self._role_matrix.astype(np.float32)
+        self._zero_role_pairs = bool(np.any(self._role_matrix <= 0))
+        # organization codes; attendees without an organization get a unique negative code
+        orgs = sorted({p.organization_id for p in self.profiles if p.organization_id is not None})
+        org_index = {o: i for i, o in enumerate(orgs)}
+        self._org_code = np.array(
+            [
+                org_index[p.organization_id] if p.organization_id is not None else -1 - i
+                for i, p in enumerate(self.profiles)
+            ],
+            dtype=np.int64,
+        )
+        members: dict[int, list[int]] = {}
+        for i, code in enumerate(self._org_code.tolist()):
+            if code >= 0:
+                members.setdefault(code, []).append(i)
+        self._org_members = {
+            c: np.array(m, dtype=np.int64) for c, m in members.items() if len(m) > 1
+        }
+
+    def same_organization(self, i: int, j: int) -> bool:
+        """Whether attendee indices ``i`` and ``j`` share an organization."""
+        return bool(self._org_code[i] == self._org_code[j])
+
+    # ------------------------------------------------------------------ block scoring
+    def block_size(self) -> int:
+        """Rows per block so that one block of floats stays around 16 MB."""
+        widest = max(self.n, len(self._need.text), len(self._offer.text), 1)
+        return int(max(16, min(4096, 4_000_000 // widest)))
+
+    def workspace(self) -> Workspace:
+        """Scratch buffers for :meth:`score_rows`, reusable across blocks (one per thread)."""
+        return Workspace(self.block_size(), self.n)
+
+    def iter_blocks(self, rows: np.ndarray | None = None) -> Iterable[np.ndarray]:
+        rows = np.arange(self.n) if rows is None else np.asarray(rows, dtype=np.int64)
+        bs = self.block_size()
+        for start in range(0, len(rows), bs):
+            yield rows[start : start + bs]
+
+    def _matmul(self, left: sp.csr_matrix, right_t: sp.csr_matrix, rows, out) -> np.ndarray:
+        """``left[rows] @ right_t`` into ``out``; dense BLAS for small vocabularies."""
+        if self._dense_tags:
+            key = id(right_t)
+            dense_r = self._dense_cache.get(key)
+            if dense_r is None:
+                dense_r = self._dense_cache[key] = np.ascontiguousarray(right_t.toarray())
+            return np.matmul(left[rows].toarray(), dense_r, out=out)
+        out[...] = 0.0
+        return (left[rows] @ right_t).toarray(out=out)
+
+    def _flow_rows(self, rows: np.ndarray, left: _Sentences, right: _Sentences, out):
+        """``out[r, b]`` = max cosine between a sentence of ``rows[r]`` and one of ``b``."""
+        out[...] = 0.0
+        if right.owners.size == 0:
+            return out
+        sel, with_text, offsets = left.gather(rows)
+        if sel.size == 0:
+            return out
+        c = left.vec[sel] @ right.vec.T  # (sentences of rows) x (all right sentences)
+        c = np.maximum.reduceat(c, right.starts, axis=1)  # -> per right attendee
+        c = np.maximum.reduceat(c, offsets, axis=0)  # -> per row attendee
+        out[np.ix_(with_text, right.owners)] = c
+        return out
+
+    def content_rows(self, rows: np.ndarray, ws: Workspace | None = None) -> np.ndarray:
+        """Content score (before role weight and masks) of ``rows`` vs everyone, float32.
+
+        The result lives in ``ws`` (overwritten by the next call with the same workspace).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        ws = ws if ws is not None and ws.rows >= len(rows) else Workspace(len(rows), self.n)
+        b = len(rows)
+        w = self.weights
+        total = w.interest + w.reciprocity + w.text
+        out = ws.get("out", b)
+        if w.interest:
+            self._matmul(self._x, self._xt, rows, out)
+            out *= np.float32(w.interest / total)
+        else:
+            out[...] = 0.0
+        if w.reciprocity:
+            u = self._matmul(self._sn, self._ot, rows, ws.get("u", b))  # need_met
+            v = self._matmul(self._o, self._snt, rows, ws.get("v", b))  # need_given
+            s = np.add(u, v, out=ws.get("s", b))
+            u *= v
+            np.maximum(s, np.float32(1e-12), out=v)
+            u /= v  # uv / (u + v); uv = 0 where u + v = 0
+            phi = w.one_way_floor
+            u *= np.float32(2.0 * (1.0 - phi) * w.reciprocity / total)
+            s *= np.float32(phi / 2.0 * w.reciprocity / total)
+            out += u
+            out += s
+        if w.text and self._has_text:
+            tau = w.text_baseline
+            txt = self._flow_rows(rows, self._need, self._offer, ws.get("u", b))
+            txt += self._flow_rows(rows, self._offer, self._need, ws.get("v", b))
+            inv = np.take(
+                self._inv_count[self._text_code[rows]], self._text_code, axis=1, out=ws.get("v", b)
+            )
+            txt *= inv  # sum of available cosines -> mean
+            txt -= np.float32(tau)
+            np.clip(txt, 0.0, 1.0 - tau, out=txt)
+            txt *= np.float32(w.text / (total * (1.0 - tau)))
+            out += txt
+        return out
+
+    def score_rows(self, rows: np.ndarray, ws: Workspace | None = None) -> np.ndarray:
+        """Final scores (float32) of ``rows`` vs all attendees; ``-1`` = pair not allowed.
+
+        Without ``ws`` the result is a fresh array; with ``ws`` it lives in the workspace.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        scores = self.content_rows(rows, ws)
+        if ws is None:
+            scores = scores.copy()
+        rw = np.take(self._role_matrix32[self._role_code[rows]], self._role_code, axis=1)
+        scores *= rw
+        if self._zero_role_pairs:
+            scores[rw <= 0] = NOT_ALLOWED
+        for local, r in enumerate(rows.tolist()):
+            same = self._org_members.get(int(self._org_code[r]))
+            if same is not None:
+                scores[local, same] = NOT_ALLOWED
+        scores[np.arange(len(rows)), rows] = NOT_ALLOWED
+        return scores
+
+    def top_candidates(self, per_attendee: int = 30) -> list[tuple[int, int, float]]:
+        """Best partners per attendee as unique pairs ``(a_id, b_id, score)``, a < b."""
+        pairs: dict[tuple[int, int], float] = {}
+        ws = self.workspace()
+        ids = self.ids.tolist()
+        for rows in self.iter_blocks():
+            scores = self.score_rows(rows, ws)
+            for r, row in zip(rows.tolist(), scores, strict=True):
+                for j in _top_indices(row, per_attendee).tolist():
+                    a, b = (ids[r], ids[j]) if ids[r] < ids[j] else (ids[j], ids[r])
+                    pairs[(a, b)] = round(float(row[j]), 6)
+        return sorted(((a, b, s) for (a, b), s in pairs.items()), key=lambda t: (-t[2], t[0], t[1]))
+
+    # ------------------------------------------------------------------ pair details
+    @staticmethod
+    def _pair_flow(ai: np.ndarray, bi: np.ndarray, left: _Sentences, right: _Sentences):
+        """Per pair: max cosine of a left sentence of ai vs a right sentence of bi, and the
+        index of the best right sentence (-1 when either side has no sentence)."""
+        best = np.full(len(ai), -1, dtype=np.int64)
+        value = np.zeros(len(ai), dtype=np.float64)
+        present = left.has[ai] & right.has[bi]
+        idx = np.flatnonzero(present)
+        if idx.size == 0:
+            return value, best, present
+        order = idx[np.argsort(ai[idx], kind="stable")]
+        bounds = np.flatnonzero(np.r_[True, ai[order][1:] != ai[order][:-1], True])
+        for g in range(len(bounds) - 1):
+            grp = order[bounds[g] : bounds[g + 1]]
+            a = int(ai[grp[0]])
+            mine = left.vec[left.ptr[a] : left.ptr[a + 1]]
+            sel, _with, offsets = right.gather(bi[grp])
+            colmax = (mine @ right.vec[sel].T).max(axis=0)
+            value[grp] = np.maximum.reduceat(colmax, offsets)
+            ends = np.r_[offsets[1:], len(sel)]
+            for t, (st, en) in enumerate(zip(offsets.tolist(), ends.tolist(), strict=True)):
+                best[grp[t]] = sel[st + int(np.argmax(colmax[st:en]))]
+        return value, best, present
+
+    def pair_parts(self, ai: np.ndarray, bi: np.ndarray) -> dict[str, np.ndarray]:
+        """Score parts (float64 arrays) for index pairs ``(ai[t], bi[t])``, a's point of view.
+
+        Also returns ``quote_offer`` / ``quote_seek``: index of b's best-matching offer / seek
+        sentence (``-1`` if none), used for explanations.
+        """
+        ai = np.asarray(ai, dtype=np.int64)
+        bi = np.asarray(bi, dtype=np.int64)
+        w = self.weights
+        total = w.interest + w.reciprocity + w.text
+
+        def rowdot(m1: sp.csr_matrix, m2: sp.csr_matrix) -> np.ndarray:
+            return np.asarray(m1[ai].multiply(m2[bi]).sum(axis=1), dtype=np.float64).ravel()
+
+        interest = rowdot(self._x, self._x)
+        u = rowdot(self._sn, self._o)
+        v = rowdot(self._o, self._sn)
+        s = u + v
+        hm = np.divide(2.0 * u * v, s, out=np.zeros_like(s), where=s > 0)
+        recip = (1.0 - w.one_way_floor) * hm + w.one_way_floor * s / 2.0
+        tau = w.text_baseline
+
+        c1, q_offer, m1 = self._pair_flow(ai, bi, self._need, self._offer)
+        c2, q_seek, m2 = self._pair_flow(ai, bi, self._offer, self._need)
+        cnt = m1.astype(np.float64) + m2
+        mean = np.divide(c1 + c2, cnt, out=np.zeros_like(cnt), where=cnt > 0)
+
+        def rescale(x: np.ndarray) -> np.ndarray:
+            return np.clip((x - tau) / (1.0 - tau), 0.0, 1.0)
+
+        text = rescale(mean) if w.text else np.zeros_like(mean)
+        content = (w.interest * interest + w.reciprocity * recip + w.text * text) / total
+        role_w = self._role_matrix[self._role_code[ai], self._role_code[bi]]
+        same_org = self._org_code[ai] == self._org_code[bi]
+        allowed = (~same_org) & (role_w > 0) & (ai != bi)
+        score = np.where(allowed, role_w * content, 0.0)
+        return {
+            "interest": interest,
+            "need_met": u,
+            "need_given": v,
+            "reciprocity": recip,
+            "text": text,
+            "text_they_offer": rescale(c1) * m1,
+            "text_they_seek": rescale(c2) * m2,
+            "content": content,
+            "role_weight": role_w,
+            "score": score,
+            "allowed": allowed.astype(np.float64),
+            "quote_offer": q_offer,
+            "quote_seek": q_seek,
+        }
+
+    def _sorted_tags(self) -> tuple[list[tuple[str, ...]], ...]:
+        """Per attendee: interests, offers, seeks sorted rarest first (computed once)."""
+        if self._tag_order is None:
+            vi = self.vocab_index
+
+            def by_idf(sets: list[frozenset[str]], idf: np.ndarray) -> list[tuple[str, ...]]:
+                return [tuple(sorted(x, key=lambda t: (-idf[vi[t]], t))) for x in sets]
+
+            self._tag_order = (
+                by_idf(self._interests, self.idf_interest),
+                by_idf(self._offers, self.idf_offer),
+                by_idf(self._seeks, self.idf_offer),
+            )
+        return self._tag_order
+
+    def reasons_for(
+        self,
+        i: int,
+        j: int,
+        parts: dict[str, float],
+        pinned: bool,
+        quote_offer: int = -1,
+        quote_seek: int = -1,
+    ) -> tuple[Reason, ...]:
+        """Reasons for partner index ``j`` shown to attendee index ``i``."""
+        w = self.weights
+        total = w.interest + w.reciprocity + w.text
+        interests, offers, seeks = self._sorted_tags()
+        label = self.label
+        ij, oj, sj = self._interests[j], self._offers[j], self._seeks[j]
+        shared = [label[t] for t in interests[i] if t in ij]
+        they_offer = [label[t] for t in seeks[i] if t in oj]
+        they_seek = [label[t] for t in offers[i] if t in sj]
+        u, v = parts["need_met"], parts["need_given"]
+        recip_share = w.reciprocity / total * parts["reciprocity"]
+        t1, t2 = parts["text_they_offer"], parts["text_they_seek"]
+        text_sum = t1 + t2
+        text_unit = w.text / total * parts["text"] / text_sum if text_sum > 0 else 0.0
+        contributions = {
+            "shared_interests": w.interest / total * parts["interest"],
+            "they_offer": recip_share * u / (u + v) if u + v > 0 else 0.0,
+            "they_seek": recip_share * v / (u + v) if u + v > 0 else 0.0,
+            "text_they_offer": text_unit * t1,
+            "text_they_seek": text_unit * t2,
+        }
+        quotes = {
+            "text_they_offer": _quote(self._offer.text[quote_offer]) if quote_offer >= 0 else "",
+            "text_they_seek": _quote(self._need.text[quote_seek]) if quote_seek >= 0 else "",
+        }
+        ra, rb = self.profiles[i].role, self.profiles[j].role
+        return build_reasons(
+            shared_interests=shared,
+            they_offer=they_offer,
+            they_seek=they_seek,
+            parts=parts,
+            contributions=contributions,
+            partner_role=rb,
+            cross_role=ra != rb,
+            pinned=pinned,
+            quotes=quotes,
+        )
+
+    def score_pair(self, a_id: int, b_id: int, pinned: bool = False) -> PairScore:
+        """Score, parts and reasons of partner ``b_id`` for attendee ``a_id``."""
+        for x in (a_id, b_id):
+            if x not in self.index:
+                raise KeyError(f"attendee {x} is not in the model (unknown id or no consent)")
+        i, j = self.index[a_id], self.index[b_id]
+        arr = self.pair_parts(np.array([i]), np.array([j]))
+        allowed = bool(arr.pop("allowed")[0])
+        score = round(float(arr.pop("score")[0]), 6)
+        q_offer, q_seek = int(arr.pop("quote_offer")[0]), int(arr.pop("quote_seek")[0])
+        parts = {k: round(float(val[0]), 6) for k, val in arr.items()}
+        reasons = self.reasons_for(i, j, parts, pinned, q_offer, q_seek) if allowed else ()
+        return PairScore(a_id, b_id, score if allowed else 0.0, parts, reasons, allowed)
+
+
+def score_pair(
+    a: Profile,
+    b: Profile,
+    population: Iterable[Profile] = (),
+    weights: MatchingWeights = MatchingWeights(),
+    embedder: Embedder | None = None,
+) -> PairScore:
+    """Score one pair; IDF statistics come from ``population`` plus ``a`` and ``b``.
+
+    Both profiles are scored even without ``consent_profile`` (the caller asked for them
+    explicitly); pass the event's attendees as ``population`` to get the same score as
+    :func:`recommend` would use.
+    """
+    pool = {p.id: p for p in population if p.consent_profile}
+    pool[a.id] = replace(a, consent_profile=True)
+    pool[b.id] = replace(b, consent_profile=True)
+    model = MatchingModel(list(pool.values()), weights=weights, embedder=embedder)
+    return model.score_pair(a.id, b.id)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _quote(sentence: str) -> str:
+    if len(sentence) <= QUOTE_MAX_CHARS:
+        return sentence
+    return sentence[: QUOTE_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _row_normalize(m: sp.csr_matrix, l2: bool) -> sp.csr_matrix:
+    m = m.tocsr().astype(np.float64)
+    if l2:
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    else:
+        norms = np.asarray(m.sum(axis=1)).ravel()
+    inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return (sp.diags(inv) @ m).tocsr()
+
+
+def _top_indices(row: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best allowed entries of ``row`` (score desc, index asc)."""
+    allowed = np.flatnonzero(row > NOT_ALLOWED)
+    if allowed.size == 0 or k <= 0:
+        return allowed[:0]
+    vals = np.round(row[allowed].astype(np.float64), 6)
+    if allowed.size > k:
+        # keep everything tied with the k-th best so the final order is by id among ties
+        kth = np.partition(-vals, k - 1)[k - 1]
+        keep = -vals <= kth
+        allowed, vals = allowed[keep], vals[keep]
+    order = np.lexsort((allowed, -vals))[:k]
+    return allowed[order]
