@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := eventnet
 
-.PHONY: run test lint fmt bench translations wheel clean serve
+.PHONY: run test lint fmt bench translations translations-update wheel clean serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 translations: $(VENV)/.installed-run
 	@if ls eventnet/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile -q -d eventnet/translations; fi
+
+# Re-extract the strings and merge them into the Finnish and Swedish catalogues.
+translations-update: $(VENV)/.installed-run
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o eventnet/translations/messages.pot --no-location --sort-output --project eventnet .
+	$(BIN)/pybabel update -i eventnet/translations/messages.pot -d eventnet/translations --no-fuzzy-matching
 
 run: $(VENV)/.installed-run translations
 	$(BIN)/eventnet db upgrade
