@@ -1,0 +1,188 @@
+"""HTML -> PDF: Jinja renders in the app, WeasyPrint lays out in a child process with a deadline.
+
+Why a child process: layout is CPU-bound, can take long for large documents, and cannot be
+interrupted from inside Python. A child can be killed when its time is up, so a slow or
+hostile document never blocks a web worker (or an RQ worker) forever, and the memory WeasyPrint
+builds up is returned to the system when the child exits. Children are forked from a
+``forkserver`` that has already imported WeasyPrint, so starting one costs milliseconds and
+no state of the (threaded) web process is inherited.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+
+from ..services import DomainError
+from .fetcher import STATIC_BASE_URL, static_url
+
+log = logging.getLogger(__name__)
+
+PDF_VARIANT = "pdf/ua-1"  # tagged PDF (structure tree), title and language in the metadata
+_CHILD_MODULE = "eventnet.pdf._child"
+
+
+class PdfError(DomainError):
+    """The document could not be made; the message is safe to show."""
+
+    status_code = 500
+
+
+class PdfTimeout(PdfError):
+    """Layout did not finish within the time limit; the child process was stopped."""
+
+    status_code = 503
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderResult:
+    pdf: bytes
+    pages: int
+    refused_urls: tuple[str, ...]
+    parse_seconds: float  # HTML and CSS parsing, layout (WeasyPrint's "render")
+    write_seconds: float  # PDF serialization (fonts subset and embedded, tags)
+    total_seconds: float  # as seen by the caller, including the child's start
+
+
+def _context():  # type: ignore[no-untyped-def]
+    ctx = multiprocessing.get_context(
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    )
+    if ctx.get_start_method() == "forkserver":
+        # Only takes effect before the fork server starts; harmless afterwards.
+        ctx.set_forkserver_preload([_CHILD_MODULE])
+    return ctx
+
+
+def _check_plain(value: Any, path: str = "context", depth: int = 0) -> None:
+    """Refuse ORM objects in a PDF context: templates get plain data, never lazy loaders."""
+    from ..extensions import db
+
+    if depth > 8:
+        return
+    if isinstance(value, db.Model):
+        raise TypeError(f"{path} is an ORM object ({type(value).__name__}); pass plain data")
+    if isinstance(value, str | bytes | int | float | bool) or value is None:
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_plain(item, f"{path}[{key!r}]", depth + 1)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            _check_plain(item, f"{path}[{index}]", depth + 1)
+            if index > 50:  # a sample is enough to catch a mistake; keeps 3,000 rows cheap
+                break
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            _check_plain(getattr(value, field.name), f"{path}.{field.name}", depth + 1)
+
+
+def render_html(template_name: str, context: dict[str, Any], *, title: str, lang: str) -> str:
+    """Render a template of ``templates/pdf/`` (autoescaped) to an HTML string."""
+    if not template_name.startswith("pdf/"):
+        template_name = f"pdf/{template_name}"
+    if not template_name.endswith(".html"):
+        raise ValueError("PDF templates must be .html files (autoescaping is on for those)")
+    _check_plain(context)
+    return render_template(
+        template_name, **context, pdf_title=title, pdf_lang=lang, static_url=static_url
+    )
+
+
+def render_pdf(
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    title: str,
+    lang: str = "en",
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> bytes:
+    """Render ``templates/pdf/<template_name>`` with plain ``context`` to PDF bytes.
+
+    Needs an app context (for the Jinja environment and translations). Raises `PdfTimeout`
+    after ``timeout`` seconds (default ``PDF_TIMEOUT_SECONDS``) and `PdfError` otherwise.
+    """
+    return render_pdf_result(
+        template_name, context, title=title, lang=lang, base_url=base_url, timeout=timeout
+    ).pdf
+
+
+def render_pdf_result(
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    title: str,
+    lang: str = "en",
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> RenderResult:
+    """Like `render_pdf`, with page count and timings (for benchmarks and progress)."""
+    html = render_html(template_name, context, title=title, lang=lang)
+    if timeout is None:
+        timeout = float(current_app.config.get("PDF_TIMEOUT_SECONDS", 60))
+    return html_to_pdf(html, title=title, lang=lang, base_url=base_url, timeout=timeout)
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    title: str,
+    lang: str = "en",
+    base_url: str | None = None,
+    timeout: float = 60.0,
+) -> RenderResult:
+    """Lay out ``html`` in a child process with the safe URL fetcher; kill it after ``timeout``.
+
+    Works without an app (benchmarks, tests). ``base_url`` is what relative URLs resolve
+    against; it defaults to the fixed static base, and whatever it is, the fetcher still only
+    serves packaged static files and ``data:`` URLs.
+    """
+    started = time.perf_counter()
+    ctx = _context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    from ._child import layout
+
+    process = ctx.Process(
+        target=layout,
+        args=(sender, html, title, lang, base_url or STATIC_BASE_URL, PDF_VARIANT),
+        name="eventnet-pdf",
+        daemon=True,
+    )
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise PdfTimeout(
+                _(
+                    "The document took too long to create and was stopped. Please try again "
+                    "later; large reports are prepared in the background."
+                )
+            )
+        try:
+            message = receiver.recv()
+        except EOFError as exc:  # the child died (out of memory, killed)
+            raise PdfError(_("The document could not be created. Please try again.")) from exc
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join(timeout=5)
+    if message.get("error"):
+        log.error("PDF layout failed: %s", message["error"])
+        raise PdfError(_("The document could not be created. Please try again."))
+    return RenderResult(
+        pdf=message["pdf"],
+        pages=message["pages"],
+        refused_urls=tuple(message["refused"]),
+        parse_seconds=message["parse_seconds"],
+        write_seconds=message["write_seconds"],
+        total_seconds=time.perf_counter() - started,
+    )
