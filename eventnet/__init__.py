@@ -62,6 +62,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_web(app)
     register_cli(app)
+    from .ops import init_ops
+
+    init_ops(app)
     return app
 
 
@@ -80,6 +83,10 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = load_or_create_secret(app.instance_path)
     if app.config.get("RATELIMIT_STORAGE_URI") == "memory://" and app.config.get("REDIS_URL"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    from .config import apply_engine_defaults, validate_config
+
+    validate_config(app.config)
+    apply_engine_defaults(app.config)
     if production:
         app.config.update(
             SESSION_COOKIE_SECURE=True,

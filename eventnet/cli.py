@@ -55,3 +55,6 @@ def demo_command(attendees: int, seed: int, if_empty: bool) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_organizer_command)
     app.cli.add_command(demo_command)
+    from .ops.cli import register_ops_cli
+
+    register_ops_cli(app)

@@ -51,7 +51,43 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_PUBLIC_POST": "20 per minute",
     "RATELIMIT_HEADERS_ENABLED": True,
     "PDF_TIMEOUT_SECONDS": 60,
+    # Operations (eventnet/ops, docs/deploy.md).
+    "LOG_FORMAT": None,  # "json" or "text"; None: json in production, text otherwise
+    "LOG_LEVEL": "INFO",
+    "PROXY_FIX_X_FOR": 0,  # number of reverse proxies in front that set X-Forwarded-For
+    "PROXY_FIX_X_PROTO": 0,
+    "PROXY_FIX_X_HOST": 0,
+    "PROXY_FIX_X_PORT": 0,
+    "PROXY_FIX_X_PREFIX": 0,
+    # Connection pool per process (PostgreSQL only); see docs/deploy.md for the arithmetic.
+    "DB_POOL_SIZE": 5,
+    "DB_MAX_OVERFLOW": 5,
+    "DB_POOL_TIMEOUT": 10,
+    "DB_POOL_RECYCLE": 1800,
+    "DB_CONNECT_TIMEOUT": 5,
+    # Micro-cache of anonymous public pages, in seconds; None: 5, or 0 (off) when TESTING.
+    "PAGE_CACHE_SECONDS": None,
+    "PAGE_CACHE_MAX_ENTRIES": 512,
+    "SCHEDULER_INTERVAL_SECONDS": 60,
+    # Local production-mode runs (`make serve`) may use a loopback EVENTNET_BASE_URL.
+    "ALLOW_LOCAL_BASE_URL": False,
 }
+
+JOBS_BACKENDS = ("inline", "rq")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+_INT_SETTINGS = (
+    "PROXY_FIX_X_FOR",
+    "PROXY_FIX_X_PROTO",
+    "PROXY_FIX_X_HOST",
+    "PROXY_FIX_X_PORT",
+    "PROXY_FIX_X_PREFIX",
+    "DB_POOL_SIZE",
+    "DB_MAX_OVERFLOW",
+    "DB_POOL_TIMEOUT",
+    "DB_POOL_RECYCLE",
+    "DB_CONNECT_TIMEOUT",
+    "SCHEDULER_INTERVAL_SECONDS",
+)
 
 
 class ConfigError(RuntimeError):
@@ -83,7 +119,82 @@ def validate_production(config: dict[str, Any]) -> None:
             "set EVENTNET_ALLOW_SQLITE_IN_PRODUCTION=true to opt in to SQLite"
         )
     base = str(config.get("BASE_URL") or "")
-    if not base.startswith(("https://", "http://")) or "127.0.0.1" in base or "localhost" in base:
-        problems.append("EVENTNET_BASE_URL must be the public URL, e.g. https://events.example.edu")
+    local = "127.0.0.1" in base or "localhost" in base
+    if not base.startswith(("https://", "http://")) or (
+        local and not config.get("ALLOW_LOCAL_BASE_URL")
+    ):
+        problems.append(
+            "EVENTNET_BASE_URL must be the public URL, e.g. https://events.example.edu "
+            "(a local production-mode run may set EVENTNET_ALLOW_LOCAL_BASE_URL=true)"
+        )
     if problems:
         raise ConfigError("eventnet refuses to start in production:\n- " + "\n- ".join(problems))
+
+
+def config_problems(config: dict[str, Any]) -> list[str]:
+    """What is wrong with settings that every mode relies on (production or not)."""
+    problems = []
+    backend = config.get("JOBS_BACKEND")
+    redis_url = config.get("REDIS_URL")
+    if backend not in JOBS_BACKENDS:
+        problems.append(f"EVENTNET_JOBS_BACKEND must be one of {', '.join(JOBS_BACKENDS)}")
+    if backend == "rq" and not redis_url:
+        problems.append(
+            "EVENTNET_JOBS_BACKEND=rq needs EVENTNET_REDIS_URL, e.g. redis://127.0.0.1:6379/0"
+        )
+    if redis_url and not str(redis_url).startswith(REDIS_SCHEMES):
+        problems.append("EVENTNET_REDIS_URL must start with redis://, rediss:// or unix://")
+    uri = config.get("SQLALCHEMY_DATABASE_URI")
+    if uri:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(str(uri))
+        except ArgumentError:
+            problems.append(
+                "EVENTNET_SQLALCHEMY_DATABASE_URI is not a database URL; expected e.g. "
+                "postgresql+psycopg://eventnet@127.0.0.1:5432/eventnet"
+            )
+        else:
+            if url.get_backend_name() not in ("sqlite", "postgresql"):
+                problems.append("EVENTNET_SQLALCHEMY_DATABASE_URI must be SQLite or PostgreSQL")
+            elif url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+                problems.append("PostgreSQL needs the psycopg 3 driver: postgresql+psycopg://...")
+    for key in _INT_SETTINGS:
+        value = config.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(f"EVENTNET_{key} must be a whole number >= 0 (got {value!r})")
+    if config.get("DB_POOL_SIZE") == 0:
+        problems.append("EVENTNET_DB_POOL_SIZE must be at least 1")
+    cache = config.get("PAGE_CACHE_SECONDS")
+    if cache is not None and (isinstance(cache, bool) or not isinstance(cache, int | float)):
+        problems.append(f"EVENTNET_PAGE_CACHE_SECONDS must be a number of seconds (got {cache!r})")
+    if config.get("LOG_FORMAT") not in (None, "json", "text"):
+        problems.append("EVENTNET_LOG_FORMAT must be json or text")
+    return problems
+
+
+def validate_config(config: dict[str, Any]) -> None:
+    """Fail at start, with every problem listed, rather than at the first request."""
+    problems = config_problems(config)
+    if problems:
+        raise ConfigError("eventnet cannot start:\n- " + "\n- ".join(problems))
+
+
+def apply_engine_defaults(config: dict[str, Any]) -> None:
+    """Pool settings for PostgreSQL from the DB_* keys; explicit engine options win."""
+    uri = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if not uri.startswith("postgresql"):
+        return
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_size", config["DB_POOL_SIZE"])
+    options.setdefault("max_overflow", config["DB_MAX_OVERFLOW"])
+    options.setdefault("pool_timeout", config["DB_POOL_TIMEOUT"])
+    options.setdefault("pool_recycle", config["DB_POOL_RECYCLE"])
+    options.setdefault("pool_pre_ping", True)
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("connect_timeout", config["DB_CONNECT_TIMEOUT"])
+    connect_args.setdefault("application_name", "eventnet")
+    options["connect_args"] = connect_args
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options

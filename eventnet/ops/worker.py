@@ -1,0 +1,71 @@
+"""RQ workers that run every job inside an app context (``eventnet worker``).
+
+`eventnet.jobs.enqueue` stores a job as an importable function plus arguments; the worker
+process builds the app once and pushes ``app.app_context()`` around each job, so job code uses
+``db.session`` and ``current_app`` exactly as it does when run inline. A forking worker drops
+the parent's pooled database connections in the child before the first query.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from rq import Queue
+from rq.job import Job
+from rq.worker import SimpleWorker, Worker
+
+from ..extensions import db
+from .logs import request_id_var
+
+QUEUES = ("mail", "matching", "reports", "default")  # in priority order
+
+
+class _AppContextMixin:
+    flask_app: Flask
+    _parent_pid: int
+
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        app = self.flask_app
+        with app.app_context():
+            if os.getpid() != self._parent_pid:
+                # A forked horse must not use sockets that belong to the parent's pool.
+                db.engine.dispose(close=False)
+            token = request_id_var.set(f"job-{job.id}")
+            try:
+                return super().perform_job(job, queue)  # type: ignore[misc]
+            finally:
+                request_id_var.reset(token)
+
+
+class AppWorker(_AppContextMixin, Worker):
+    """Forks a work horse per job (isolation: a crashing job cannot take the worker down)."""
+
+
+class SimpleAppWorker(_AppContextMixin, SimpleWorker):
+    """Runs jobs in the worker process itself (faster; used by tests and ``--simple``)."""
+
+
+def make_worker(
+    app: Flask,
+    queues: tuple[str, ...] = QUEUES,
+    *,
+    simple: bool = False,
+    connection: Any = None,
+    **kwargs: Any,
+) -> Worker | SimpleWorker:
+    from redis import Redis
+
+    url = app.config.get("REDIS_URL")
+    if connection is None:
+        if not url:
+            raise RuntimeError("eventnet worker needs EVENTNET_REDIS_URL")
+        connection = Redis.from_url(url)
+    cls = SimpleAppWorker if simple else AppWorker
+    worker = cls(
+        [Queue(name, connection=connection) for name in queues], connection=connection, **kwargs
+    )
+    worker.flask_app = app
+    worker._parent_pid = os.getpid()
+    return worker

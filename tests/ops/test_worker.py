@@ -1,0 +1,70 @@
+"""`eventnet worker`: RQ jobs queued by eventnet.jobs.enqueue run inside an app context.
+
+Uses the real Redis on 127.0.0.1 (a dedicated DB number), unique queue names and job ids,
+and deletes its own keys afterwards (other test runs may share the DB number).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from rq.job import Job, JobStatus
+
+from eventnet.jobs import enqueue
+from eventnet.ops.worker import make_worker
+from tests.ops import jobs
+from tests.ops.conftest import REDIS_URL
+
+
+@pytest.fixture
+def rq_app(fresh_app, redis_client, unique) -> Iterator:  # type: ignore[no-untyped-def]
+    app = fresh_app(JOBS_BACKEND="rq", REDIS_URL=REDIS_URL, BASE_URL="https://jobs.example.edu")
+    yield app
+    for key in redis_client.scan_iter(f"*{unique}*"):
+        redis_client.delete(key)
+    for member in redis_client.smembers("rq:queues"):
+        if unique.encode() in member:
+            redis_client.srem("rq:queues", member)
+    for member in redis_client.smembers("rq:workers"):
+        if unique.encode() in member:
+            redis_client.srem("rq:workers", member)
+
+
+@pytest.mark.parametrize("simple", [True, False], ids=["in-process", "forked"])
+def test_worker_runs_a_queued_job_in_an_app_context(rq_app, redis_client, unique, simple) -> None:
+    queue = f"mail-{unique}"
+    with rq_app.app_context():
+        job = enqueue(jobs.describe_context, "hello", queue=queue, job_id=f"job-{unique}")
+    assert isinstance(job, Job) and job.get_status() == JobStatus.QUEUED
+    worker = make_worker(rq_app, (queue,), simple=simple, name=f"worker-{unique}")
+    worker.work(burst=True, with_scheduler=False)
+    job = Job.fetch(f"job-{unique}", connection=redis_client)
+    assert job.get_status() == JobStatus.FINISHED, job.latest_result()
+    result = job.return_value()
+    assert result["label"] == "hello"
+    assert result["base_url"] == "https://jobs.example.edu"
+    assert result["database_answer"] == 42
+    assert result["request_id"] == f"job-job-{unique}"
+    assert (result["pid"] == os.getpid()) is simple
+
+
+def test_a_failing_job_is_marked_failed_and_the_worker_carries_on(
+    rq_app, redis_client, unique
+) -> None:
+    queue = f"reports-{unique}"
+    with rq_app.app_context():
+        enqueue(jobs.fail_loudly, queue=queue, job_id=f"bad-{unique}")
+        enqueue(jobs.describe_context, "after", queue=queue, job_id=f"good-{unique}")
+    make_worker(rq_app, (queue,), simple=True, name=f"worker-{unique}").work(burst=True)
+    bad = Job.fetch(f"bad-{unique}", connection=redis_client)
+    good = Job.fetch(f"good-{unique}", connection=redis_client)
+    assert bad.get_status() == JobStatus.FAILED
+    assert "job failed on purpose" in (bad.latest_result().exc_string or "")
+    assert good.get_status() == JobStatus.FINISHED
+
+
+def test_worker_command_refuses_to_start_without_redis(fresh_app) -> None:
+    result = fresh_app().test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0 and "EVENTNET_REDIS_URL" in result.output
