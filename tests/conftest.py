@@ -163,3 +163,80 @@ def post_form(
 def login(client: FlaskClient, email: str, password: str) -> None:
     response = post_form(client, "/auth/login", {"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+# --------------------------------------------------------------------------- real SMTP server
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives in memory."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self.messages: list[Any] = []  # email.message.EmailMessage, in arrival order
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+    def wait_for(self, address: str, *, count: int = 1, timeout: float = 10.0) -> list[Any]:
+        """Wait until ``count`` messages to ``address`` arrived; returns them."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.to(address)
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"no mail to {address} after {timeout}s: {self.subjects()}")
+
+    def subjects(self) -> list[str]:
+        return [f"{m['To']}: {m['Subject']}" for m in self.messages]
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    """aiosmtpd on a free port; ``.messages`` holds parsed EmailMessage objects."""
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    server = SmtpServer("127.0.0.1", free_port())
+
+    class Handler:
+        async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            server.messages.append(message)
+            return "250 Message accepted"
+
+    controller = Controller(Handler(), hostname=server.host, port=server.port)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_mail(app: Flask, smtp_server: SmtpServer) -> Iterator[SmtpServer]:
+    """Point the test app's mail at ``smtp_server`` for one test (restored afterwards)."""
+    saved = {k: app.config[k] for k in ("MAIL_BACKEND", "MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
+    smtp_server.clear()
+    try:
+        yield smtp_server
+    finally:
+        app.config.update(saved)

@@ -1,0 +1,89 @@
+"""One lock per event, taken once, late, before counting places.
+
+Every change that can consume or free a place (register, cancel, confirm or expire a pending
+hold, promote the waiting list, change a quota) calls `lock_event` first and then counts,
+inserts and commits in the same transaction. That is what makes "confirmed + pending never
+exceed the quota" true under concurrent requests:
+
+- PostgreSQL: ``SELECT id FROM events WHERE id = :id FOR UPDATE`` at READ COMMITTED (the
+  default), after ``SET LOCAL lock_timeout``. Every statement after the lock sees the rows
+  the previous lock holder committed.
+- SQLite: SQLAlchemy silently drops ``FOR UPDATE``; instead the transaction is (re)started
+  with ``BEGIN IMMEDIATE`` (`eventnet.db.sqlite_begin_immediate`), which takes the database
+  write lock at once. Any transaction the session already had open is committed first: it
+  must be read-only (a pending unflushed change is a programming error), and a read snapshot
+  taken before the lock could not be upgraded to a write later anyway.
+
+The lock is held until the session's transaction ends (``db.session.commit()`` or
+``rollback()``). A lock that cannot be had in time raises `TryAgain` (503, "please try
+again"), never a 500.
+
+``LOCKING_ENABLED`` exists only so that tests/concurrency/test_capacity_pg.py can prove the
+lock matters (with it off, the test oversells). Never switch it off in production.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
+
+from ..db import sqlite_begin_immediate
+from ..extensions import db
+from . import NotFound, TryAgain
+
+LOCKING_ENABLED = True
+LOCK_TIMEOUT_MS = 5000
+
+
+def _try_again() -> TryAgain:
+    return TryAgain(_("Many people are registering right now. Please try again in a moment."))
+
+
+def lock_event(event_id: int) -> None:
+    """Take the event's lock for the rest of the current transaction (see the module doc).
+
+    Raises `NotFound` when the event does not exist and `TryAgain` when the lock is busy.
+    """
+    if not LOCKING_ENABLED:
+        return
+    session = db.session
+    if session.get_bind().dialect.name == "sqlite":
+        _lock_sqlite()
+        exists = session.scalar(sa.text("SELECT id FROM events WHERE id = :id"), {"id": event_id})
+    else:
+        try:
+            session.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_MS)}ms'"))
+            exists = session.scalar(
+                sa.text("SELECT id FROM events WHERE id = :id FOR UPDATE"), {"id": event_id}
+            )
+        except OperationalError as exc:
+            session.rollback()
+            raise _try_again() from exc
+    if exists is None:
+        session.rollback()
+        raise NotFound(_("This event does not exist."))
+
+
+def begin_write() -> None:
+    """Start a write transaction now: ``BEGIN IMMEDIATE`` on SQLite, nothing on PostgreSQL.
+
+    On SQLite the session's open transaction (which must hold no unflushed change) is
+    committed first. Used by `lock_event` and by the outbox when it claims messages.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        _lock_sqlite()
+
+
+def _lock_sqlite() -> None:
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("lock_event() must come before any change in the unit of work")
+    if session.in_transaction():
+        session.commit()
+    try:
+        with sqlite_begin_immediate():
+            session.connection()
+    except OperationalError as exc:
+        session.rollback()
+        raise _try_again() from exc

@@ -1,0 +1,245 @@
+"""The transactional outbox: queue mail with the change that causes it, deliver after commit.
+
+Contract for other services:
+
+- `queue_mail(...)` renders ``templates/emails/<template>.txt`` (and ``.html`` when it
+  exists) in the recipient's locale and adds an `OutboxMessage` row to the caller's
+  transaction. Nothing is sent yet: if the caller rolls back, the mail disappears with the
+  change; if it commits, the mail is certain to be delivered eventually.
+- After ``db.session.commit()``, call `deliver_after_commit(now)`. With
+  ``MAIL_DELIVER_INLINE`` (the default) it sends what this unit of work queued right away,
+  in-process, or hands it to an RQ worker when ``JOBS_BACKEND=rq``. Any failure there only
+  leaves the rows pending: it never raises, so a registration never fails because SMTP is
+  down.
+- `deliver_due(now, limit)` (``eventnet outbox send``, ``eventnet tick``, workers) sends
+  every pending message whose ``send_after`` has come, with exponential backoff between
+  attempts, up to ``MAIL_MAX_ATTEMPTS``, then marks it failed (visible to organizers).
+
+Rows are claimed before sending (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, ``BEGIN
+IMMEDIATE`` on SQLite) by moving ``send_after`` forward by a lease: two deliverers never
+pick the same message, and a deliverer that dies mid-send leaves the message to be retried
+when the lease runs out (at-least-once, never lost).
+
+A template's text part extends ``emails/base.txt`` and defines ``{% block subject %}``; its
+HTML part extends ``emails/base.html``. Links in mail are absolute, built from ``BASE_URL``
+(see `absolute_url`), never from the request's Host header.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from jinja2 import TemplateNotFound
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import OutboxMessage, OutboxStatus, utcnow
+from .locking import begin_write
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)
+FIRST_RETRY = timedelta(minutes=1)
+MAX_RETRY_DELAY = timedelta(hours=6)
+_SESSION_KEY = "eventnet_outbox_new_ids"
+
+
+def absolute_url(path: str) -> str:
+    """``BASE_URL`` + ``path``: the only way mail and QR codes build links."""
+    return str(current_app.config["BASE_URL"]).rstrip("/") + path
+
+
+def attachment(
+    filename: str, content_type: str, data: bytes, *, content_id: str | None = None
+) -> dict[str, Any]:
+    """An attachment for `queue_mail`; with ``content_id`` it is an inline image of the HTML."""
+    item: dict[str, Any] = {
+        "filename": filename,
+        "content_type": content_type,
+        "data_b64": base64.b64encode(data).decode("ascii"),
+    }
+    if content_id:
+        item["content_id"] = content_id
+    return item
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+def render_mail(template: str, context: dict[str, Any], locale: str | None) -> RenderedMail:
+    """Render subject, text and HTML parts of ``emails/<template>`` in ``locale``."""
+    languages = current_app.config.get("LANGUAGES", ["en"])
+    locale = locale if locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    env = current_app.jinja_env
+    with force_locale(locale):
+        ctx = dict(context)
+        ctx.setdefault("base_url", current_app.config["BASE_URL"])
+        ctx["mail_locale"] = locale
+        current_app.update_template_context(ctx)
+        text_tmpl = env.get_template(f"emails/{template}.txt")
+        subject = "".join(text_tmpl.blocks["subject"](text_tmpl.new_context(ctx))).strip()
+        text = text_tmpl.render(ctx).strip() + "\n"
+        try:
+            html = env.get_template(f"emails/{template}.html").render(ctx)
+        except TemplateNotFound:
+            html = ""
+    return RenderedMail(subject=" ".join(subject.split())[:300], text=text, html=html)
+
+
+def queue_mail(
+    kind: str,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    *,
+    event_id: int | None = None,
+    registration_id: int | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+    dedupe_key: str | None = None,
+    send_after: datetime | None = None,
+    locale: str | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage | None:
+    """Add one message to the outbox in the caller's transaction (the caller commits).
+
+    ``kind`` names the message for filtering ("confirmation", "waitlist", "reminder"...);
+    ``context`` holds plain data for the templates; ``attachments`` come from `attachment`.
+    With ``dedupe_key`` the message is queued at most once, ever: a second call with the
+    same key returns None. ``send_after`` (default ``now``) delays delivery.
+    """
+    if dedupe_key and db.session.scalar(
+        sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    ):
+        return None
+    rendered = render_mail(template, context, locale)
+    message = OutboxMessage(
+        kind=kind,
+        to_address=to,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        attachments=attachments or [],
+        headers={"Auto-Submitted": "auto-generated"},
+        dedupe_key=dedupe_key,
+        event_id=event_id,
+        registration_id=registration_id,
+        status=OutboxStatus.PENDING,
+        send_after=send_after or now or utcnow(),
+        created_at=now or utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:  # the same dedupe_key, queued concurrently
+        return None
+    db.session.info.setdefault(_SESSION_KEY, []).append(message.id)
+    return message
+
+
+def deliver_after_commit(now: datetime | None = None) -> None:
+    """Deliver what this session queued, now (inline) or via a worker. Never raises."""
+    ids = db.session.info.pop(_SESSION_KEY, [])
+    if not ids or not current_app.config.get("MAIL_DELIVER_INLINE", True):
+        return
+    try:
+        from ..jobs import enqueue, uses_workers
+
+        if uses_workers():
+            enqueue(deliver_messages_job, ids, queue="mail")
+        else:
+            _deliver(now or utcnow(), ids=ids, limit=len(ids))
+    except Exception:  # mail waits in the outbox; the change is committed
+        log.exception("inline mail delivery failed; the outbox will retry")
+        db.session.rollback()
+
+
+def deliver_messages_job(ids: list[int]) -> None:
+    """RQ job: deliver the given outbox rows (when due)."""
+    _deliver(utcnow(), ids=ids, limit=len(ids))
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed"
+
+
+def deliver_due(now: datetime, limit: int = 100) -> DeliveryReport:
+    """Send pending messages whose time has come (oldest first), with retries and backoff."""
+    return _deliver(now, ids=None, limit=limit)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4, 8... minutes after the 1st, 2nd, 3rd... failed attempt, at most 6 hours."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
+
+
+def _claim(now: datetime, ids: list[int] | None, limit: int) -> list[int]:
+    begin_write()
+    query = (
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.send_after <= now)
+        .order_by(OutboxMessage.send_after, OutboxMessage.id)
+        .limit(limit)
+    )
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed = list(db.session.scalars(query))
+    if claimed:
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(claimed))
+            .values(send_after=now + LEASE, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return claimed
+
+
+def _deliver(now: datetime, *, ids: list[int] | None, limit: int) -> DeliveryReport:
+    from ..mail import MailError, deliver
+
+    report = DeliveryReport()
+    max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS") or 8)
+    for message_id in _claim(now, ids, limit):
+        row = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        if row is None:  # pragma: no cover - deleted between claim and send
+            continue
+        try:
+            deliver(row)
+        except Exception as exc:  # MailError, or a message that cannot be built
+            if not isinstance(exc, MailError):
+                log.exception("mail %s could not be built", row.id)
+            row.last_error = str(exc)[:2000]
+            if row.attempts >= max_attempts:
+                row.status = OutboxStatus.FAILED
+                report.failed += 1
+                log.error("giving up on mail %s to %s: %s", row.id, row.to_address, exc)
+            else:
+                row.send_after = now + retry_delay(row.attempts)
+                report.retrying += 1
+                log.warning("mail %s to %s will be retried: %s", row.id, row.to_address, exc)
+        else:
+            row.status = OutboxStatus.SENT
+            row.sent_at = now
+            row.last_error = ""
+            report.sent += 1
+        db.session.commit()
+    return report

@@ -1,0 +1,740 @@
+"""Registration: the public form, the JSON API and CSV import all come through here.
+
+Contract (keep stable; other engineers call it):
+
+- `RegistrationInput`: plain data, loosely typed on purpose (API and CSV send anything).
+  ``validate(allowed_tags=None, now=None)`` returns ``{field: [message, ...]}``; field names
+  are the dataclass's, and the HTML form uses the same names. `RegistrationInput.from_mapping`
+  builds one from a dict (JSON body, CSV row) without raising.
+- `register(event_id, data, now, *, source="web") -> RegistrationOutcome`: validates (raises
+  `ValidationFailed` with ``errors``), then under the event lock places the person:
+  confirmed, pending (double opt-in) or wait-listed, and queues the matching e-mail.
+  For an e-mail that already has an active registration at this event it queues "you are
+  already registered" (with a new manage link) and returns an outcome with the status a new
+  registration would have got and no token: callers render it exactly like a new one, so
+  the response never tells whether an address is registered (no enumeration).
+- `cancel_registration`, `update_profile`, `confirm_pending`, `resend_manage_link`,
+  `reissue_manage_link`, `registration_for_token`; `promote_waitlist` and
+  `expire_pending_holds` live in `eventnet.services.waitlist` and are re-exported here.
+
+Every service here owns its transaction (commits), takes ``now``, and delivers the mail it
+queued after the commit (`deliver_after_commit`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import (
+    ACTIVE_STATUSES,
+    AttendeeRole,
+    Event,
+    Interest,
+    Organization,
+    OrganizationKind,
+    OutboxMessage,
+    Person,
+    Registration,
+    RegistrationStatus,
+    RegistrationTag,
+    TagKind,
+    utcnow,
+)
+from . import DomainError, NotFound, TryAgain
+from .notifications import (
+    queue_already_registered_mail,
+    queue_confirmed_mail,
+    queue_lost_link_mail,
+    queue_registration_mail,
+    queue_status_mail,
+)
+from .outbox import deliver_after_commit
+from .tickets import rotate_token
+from .tokens import hash_token, new_ticket_code, new_token
+from .waitlist import (
+    availability,
+    expire_locked,
+    expire_pending_holds,
+    hold_until,
+    load_locked_event,
+    offered_roles,
+    promote_locked,
+    promote_waitlist,
+    renumber_waitlist,
+)
+
+__all__ = [
+    "STUDY_LEVELS",
+    "RegistrationClosed",
+    "RegistrationInput",
+    "RegistrationOutcome",
+    "ValidationFailed",
+    "cancel_registration",
+    "confirm_pending",
+    "expire_pending_holds",
+    "promote_waitlist",
+    "register",
+    "registration_for_token",
+    "reissue_manage_link",
+    "resend_manage_link",
+    "update_profile",
+]
+
+STUDY_LEVELS = ("bachelor", "master", "doctoral", "other")
+MAX_TAGS = 20
+MAX_LANGUAGES = 12
+# field -> (max length, multi-line)
+TEXT_LIMITS: dict[str, tuple[int, bool]] = {
+    "name": (200, False),
+    "email": (254, False),
+    "organization": (200, False),
+    "job_title": (200, False),
+    "degree_programme": (200, False),
+    "other_interests": (300, False),
+    "offer_text": (500, True),
+    "seek_text": (500, True),
+    "goals": (1000, True),
+    "dietary_needs": (300, False),
+    "accessibility_needs": (300, False),
+}
+TAG_FIELDS = {"interests": TagKind.INTEREST, "offers": TagKind.OFFER, "seeks": TagKind.SEEK}
+
+
+class ValidationFailed(DomainError):
+    """The input has field errors; ``errors`` maps field names to messages."""
+
+    status_code = 400
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(_("Please correct the highlighted fields."), next(iter(errors), None))
+        self.errors = errors
+
+
+class RegistrationClosed(DomainError):
+    status_code = 409
+
+
+@dataclass
+class RegistrationInput:
+    """What a person tells us when registering (or editing their profile).
+
+    ``organization`` is the organization's name (found by `Organization.key_for` or created);
+    ``interests``/``offers``/``seeks`` are tag labels of the event's taxonomy;
+    ``graduation_year`` an int or None; the ``consent_*`` flags are booleans and
+    ``consent_privacy`` must be true. Values may arrive with wrong types: `validate` says so
+    instead of raising.
+    """
+
+    name: Any = ""
+    email: Any = ""
+    role: Any = ""
+    organization: Any = ""
+    job_title: Any = ""
+    degree_programme: Any = ""
+    study_level: Any = ""
+    graduation_year: Any = None
+    country: Any = ""
+    languages: Any = field(default_factory=list)
+    interests: Any = field(default_factory=list)
+    offers: Any = field(default_factory=list)
+    seeks: Any = field(default_factory=list)
+    other_interests: Any = ""
+    offer_text: Any = ""
+    seek_text: Any = ""
+    goals: Any = ""
+    dietary_needs: Any = ""
+    accessibility_needs: Any = ""
+    consent_privacy: Any = False
+    consent_profile: Any = False
+    consent_photos: Any = False
+    locale: Any = "en"
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> RegistrationInput:
+        """From a JSON object or CSV row; unknown keys are ignored, types are kept as sent.
+
+        ``organization_name`` is accepted as an alias of ``organization``.
+        """
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        if "organization" not in values and "organization_name" in data:
+            values["organization"] = data["organization_name"]
+        return cls(**values)
+
+    @classmethod
+    def from_registration(cls, reg: Registration) -> RegistrationInput:
+        """The current profile of ``reg``, e.g. to pre-fill the edit form."""
+        return cls(
+            name=reg.name,
+            email=reg.email,
+            role=reg.role.value,
+            organization=reg.organization.name if reg.organization else "",
+            job_title=reg.job_title,
+            degree_programme=reg.degree_programme,
+            study_level=reg.study_level,
+            graduation_year=reg.graduation_year,
+            country=reg.country or "",
+            languages=list(reg.languages or []),
+            interests=reg.tag_labels(TagKind.INTEREST),
+            offers=reg.tag_labels(TagKind.OFFER),
+            seeks=reg.tag_labels(TagKind.SEEK),
+            other_interests=reg.other_interests,
+            offer_text=reg.offer_text,
+            seek_text=reg.seek_text,
+            goals=reg.goals,
+            dietary_needs=reg.dietary_needs,
+            accessibility_needs=reg.accessibility_needs,
+            consent_privacy=True,
+            consent_profile=reg.consent_profile_at is not None,
+            consent_photos=reg.consent_photos_at is not None,
+            locale=reg.locale,
+        )
+
+    def validate(
+        self, allowed_tags: Collection[str] | None = None, now: datetime | None = None
+    ) -> dict[str, list[str]]:
+        """Field errors (empty when valid). ``allowed_tags``: the event's tag labels."""
+        errors: dict[str, list[str]] = {}
+
+        def add(name: str, message: str) -> None:
+            errors.setdefault(name, []).append(message)
+
+        for name, (limit, multiline) in TEXT_LIMITS.items():
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                add(name, _("Please enter text."))
+                continue
+            problem = _text_problem(value, limit, multiline)
+            if problem:
+                add(name, problem)
+
+        role = self.role if isinstance(self.role, str) else None
+        if role not in {r.value for r in AttendeeRole}:
+            add("role", _("Please choose who you are."))
+            role = None
+        if isinstance(self.name, str) and not self.name.strip() and "name" not in errors:
+            add("name", _("Please enter your name."))
+        if "email" not in errors:
+            if not self.email.strip():
+                add("email", _("Please enter your e-mail address."))
+            elif normalize_email(self.email) is None:
+                add("email", _("Please enter a valid e-mail address, like name@example.com."))
+        working = role in (AttendeeRole.STAFF, AttendeeRole.EMPLOYER)
+        if working and "organization" not in errors and not self.organization.strip():
+            add("organization", _("Please enter your organization."))
+        if working and "job_title" not in errors and not self.job_title.strip():
+            add("job_title", _("Please enter your job title."))
+        student = role == AttendeeRole.STUDENT
+        if student and "degree_programme" not in errors and not self.degree_programme.strip():
+            add("degree_programme", _("Please enter your degree programme."))
+
+        if not isinstance(self.study_level, str) or self.study_level not in ("", *STUDY_LEVELS):
+            add("study_level", _("Please choose a study level from the list."))
+        year = self.graduation_year
+        this_year = (now or utcnow()).year
+        if year is not None and year != "":
+            if isinstance(year, bool) or not isinstance(year, int):
+                add("graduation_year", _("Please enter a year, like %(year)d.", year=this_year))
+            elif not this_year - 1 <= year <= this_year + 10:
+                add(
+                    "graduation_year",
+                    _(
+                        "Please enter a year between %(first)d and %(last)d.",
+                        first=this_year - 1,
+                        last=this_year + 10,
+                    ),
+                )
+        if not isinstance(self.country, str) or (
+            self.country.strip() and self.country.strip().upper() not in country_codes()
+        ):
+            add("country", _("Please choose a country from the list."))
+
+        problem = _list_problem(self.languages, MAX_LANGUAGES, 60)
+        if problem:
+            add("languages", problem)
+        allowed = {t.casefold() for t in allowed_tags} if allowed_tags is not None else None
+        for name in TAG_FIELDS:
+            value = getattr(self, name)
+            problem = _list_problem(value, MAX_TAGS, 80)
+            if problem:
+                add(name, problem)
+            elif allowed is not None and any(v.strip().casefold() not in allowed for v in value):
+                add(name, _("Please choose topics from the list."))
+
+        for name in ("consent_privacy", "consent_profile", "consent_photos"):
+            if not isinstance(getattr(self, name), bool):
+                add(name, _("Please answer yes or no."))
+        if self.consent_privacy is not True and "consent_privacy" not in errors:
+            add("consent_privacy", _("Please accept the privacy notice to register."))
+        if not isinstance(self.locale, str) or len(self.locale) > 8:
+            add("locale", _("Unknown language."))
+        return errors
+
+    def cleaned(self, tag_labels: Collection[str] = ()) -> RegistrationInput:
+        """A normalized copy (call after `validate` passed): trimmed text, lower-case e-mail,
+        upper-case country, tags spelled as in the taxonomy, no duplicates."""
+        canonical = {t.casefold(): t for t in tag_labels}
+
+        def tags(values: list[str]) -> list[str]:
+            out: list[str] = []
+            for value in values:
+                label = canonical.get(value.strip().casefold(), value.strip())
+                if label and label not in out:
+                    out.append(label)
+            return out
+
+        languages: list[str] = []
+        for lang in self.languages:
+            if lang.strip() and lang.strip() not in languages:
+                languages.append(lang.strip())
+        texts = {name: " ".join(getattr(self, name).split()) for name in TEXT_LIMITS}
+        for name, (_limit, multiline) in TEXT_LIMITS.items():
+            if multiline:
+                texts[name] = getattr(self, name).strip()
+        texts["email"] = normalize_email(self.email) or ""
+        return replace(
+            self,
+            **texts,
+            country=self.country.strip().upper(),
+            graduation_year=self.graduation_year or None,
+            languages=languages,
+            interests=tags(self.interests),
+            offers=tags(self.offers),
+            seeks=tags(self.seeks),
+        )
+
+
+def _text_problem(value: str, limit: int, multiline: bool) -> str | None:
+    if len(value) > limit:
+        return _("Please use at most %(n)d characters.", n=limit)
+    allowed = {"\n", "\r", "\t"} if multiline else {"\t"}
+    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value):
+        return _("Please remove invisible control characters.")
+    return None
+
+
+def _list_problem(value: Any, max_items: int, max_length: int) -> str | None:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return _("Please choose from the list.")
+    if len(value) > max_items:
+        return _("Please choose at most %(n)d.", n=max_items)
+    for item in value:
+        problem = _text_problem(item, max_length, False)
+        if problem:
+            return problem
+    return None
+
+
+def normalize_email(value: str) -> str | None:
+    """The canonical (trimmed, lower-case) address, or None when it is not valid."""
+    candidate = value.strip()
+    if not candidate or len(candidate) > 254 or any(ch.isspace() for ch in candidate):
+        return None
+    try:
+        result = validate_email(candidate, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return None
+    return Person.normalize_email(result.normalized)
+
+
+_COUNTRY_CODES: frozenset[str] | None = None
+
+
+def country_codes() -> frozenset[str]:
+    """ISO 3166 alpha-2 codes Babel knows (no continents/regions like "150")."""
+    global _COUNTRY_CODES
+    if _COUNTRY_CODES is None:
+        _COUNTRY_CODES = frozenset(
+            code
+            for code in Locale("en").territories
+            if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}
+        )
+    return _COUNTRY_CODES
+
+
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    """What `register` tells the caller.
+
+    ``status`` and ``waitlist_position`` are what the person got, or, for an address that
+    was already registered, what a new registration would have got right now; then
+    ``manage_token`` and ``registration_id`` are None and ``duplicate`` is True. Render
+    both cases the same way (``duplicate`` is for logs and tests, never for responses).
+    """
+
+    status: RegistrationStatus
+    waitlist_position: int | None
+    manage_token: str | None
+    registration_id: int | None
+    event_id: int
+    email: str
+    double_opt_in: bool
+    duplicate: bool = False
+
+
+def register(
+    event_id: int, data: RegistrationInput, now: datetime, *, source: str = "web"
+) -> RegistrationOutcome:
+    """Register ``data`` for the event (see the module doc); commits and sends mail.
+
+    Raises `ValidationFailed`, `RegistrationClosed`, `NotFound` (no such event) or
+    `TryAgain` (lock busy, or a conflicting concurrent insert three times in a row).
+    """
+    labels = db.session.scalars(sa.select(Interest.label).where(Interest.event_id == event_id))
+    errors = data.validate(allowed_tags=list(labels), now=now)
+    if errors:
+        db.session.rollback()  # end the read-only transaction
+        raise ValidationFailed(errors)
+    last_error: IntegrityError | None = None
+    for _attempt in range(3):
+        try:
+            outcome = _register_once(event_id, data, now, source)
+        except IntegrityError as exc:
+            # e.g. the same new person or organization created concurrently: the next
+            # attempt finds it (and a concurrent duplicate registration takes the
+            # already-registered path).
+            db.session.rollback()
+            last_error = exc
+            continue
+        deliver_after_commit(now)
+        return outcome
+    raise TryAgain(_("Please try again in a moment.")) from last_error
+
+
+def _register_once(
+    event_id: int, raw: RegistrationInput, now: datetime, source: str
+) -> RegistrationOutcome:
+    event = load_locked_event(event_id)
+    try:
+        if not event.registration_open(now):
+            raise RegistrationClosed(_("Registration for this event is closed."))
+        labels = [i.label for i in event.interests]
+        errors = raw.validate(allowed_tags=labels, now=now)
+        role = AttendeeRole(raw.role)
+        if role not in offered_roles(event):
+            errors.setdefault("role", []).append(_("This event has no places for this group."))
+        if errors:
+            raise ValidationFailed(errors)
+    except DomainError:
+        db.session.rollback()
+        raise
+    data = raw.cleaned(labels)
+    expire_locked(event, now)
+    promote_locked(event, now)
+    status, position = _placement(event, role, now)
+
+    person = db.session.scalar(sa.select(Person).where(Person.email == data.email))
+    if person is not None:
+        existing = db.session.scalar(
+            sa.select(Registration).where(
+                Registration.event_id == event.id,
+                Registration.person_id == person.id,
+                Registration.status.in_(ACTIVE_STATUSES),
+            )
+        )
+        if existing is not None:
+            token = rotate_token(existing)
+            queue_already_registered_mail(existing, token, now)
+            db.session.commit()
+            return RegistrationOutcome(
+                status=status,
+                waitlist_position=position,
+                manage_token=None,
+                registration_id=None,
+                event_id=event.id,
+                email=data.email,
+                double_opt_in=event.double_opt_in,
+                duplicate=True,
+            )
+    else:
+        person = Person(email=data.email, name=data.name, country=data.country or None)
+        db.session.add(person)
+
+    organization = find_or_create_organization(data.organization, role)
+    if person.organization_id is None and organization is not None:
+        person.organization = organization
+    if not person.country and data.country:
+        person.country = data.country
+    locale = _locale(data.locale)
+    person.locale = person.locale or locale
+    token, token_hash = new_token()
+    reg = Registration(
+        event=event,
+        person=person,
+        role=role,
+        status=status,
+        waitlist_position=position,
+        email=data.email,
+        ticket_code=new_ticket_code(),
+        manage_token_hash=token_hash,
+        source=source[:16],
+        locale=locale,
+        created_at=now,
+        privacy_policy_version=str(current_app.config["PRIVACY_POLICY_VERSION"]),
+        consent_privacy_at=now,
+    )
+    if status == RegistrationStatus.CONFIRMED:
+        reg.confirmed_at = now
+    elif status == RegistrationStatus.PENDING:
+        reg.pending_expires_at = hold_until(event, now)
+    else:
+        reg.waitlisted_at = now
+    _apply_profile(reg, data, organization, event, now)
+    db.session.add(reg)
+    db.session.flush()
+    queue_registration_mail(reg, token, now)
+    db.session.commit()
+    return RegistrationOutcome(
+        status=status,
+        waitlist_position=position,
+        manage_token=token,
+        registration_id=reg.id,
+        event_id=event.id,
+        email=data.email,
+        double_opt_in=event.double_opt_in,
+    )
+
+
+def _placement(
+    event: Event, role: AttendeeRole, now: datetime
+) -> tuple[RegistrationStatus, int | None]:
+    info = availability(event, now).roles[role]
+    if info.left > 0 and info.waiting == 0:
+        confirmed = RegistrationStatus.PENDING if event.double_opt_in else None
+        return confirmed or RegistrationStatus.CONFIRMED, None
+    return RegistrationStatus.WAITLISTED, info.waiting + 1
+
+
+def _locale(value: str) -> str:
+    languages = current_app.config.get("LANGUAGES", ["en"])
+    code = (value or "").strip().lower()
+    return code if code in languages else str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def find_or_create_organization(name: str, role: AttendeeRole) -> Organization | None:
+    """The organization with this name (case and spacing ignored), created when new."""
+    name = " ".join(name.split())
+    if not name:
+        return None
+    key = Organization.key_for(name)
+    org = db.session.scalar(sa.select(Organization).where(Organization.name_key == key))
+    if org is None:
+        kind = (
+            OrganizationKind.EMPLOYER
+            if role == AttendeeRole.EMPLOYER
+            else OrganizationKind.HIGHER_EDUCATION
+        )
+        org = Organization(name=name, name_key=key, kind=kind)
+        db.session.add(org)
+    return org
+
+
+def _apply_profile(
+    reg: Registration,
+    data: RegistrationInput,
+    organization: Organization | None,
+    event: Event,
+    now: datetime,
+) -> None:
+    reg.name = data.name
+    reg.organization = organization
+    reg.job_title = data.job_title
+    reg.degree_programme = data.degree_programme
+    reg.study_level = data.study_level
+    reg.graduation_year = data.graduation_year
+    reg.country = data.country or None
+    reg.languages = list(data.languages)
+    reg.other_interests = data.other_interests
+    reg.offer_text = data.offer_text
+    reg.seek_text = data.seek_text
+    reg.goals = data.goals
+    reg.dietary_needs = data.dietary_needs
+    reg.accessibility_needs = data.accessibility_needs
+    if data.consent_profile and reg.consent_profile_at is None:
+        reg.consent_profile_at = now
+    elif not data.consent_profile:
+        reg.consent_profile_at = None
+    if data.consent_photos and reg.consent_photos_at is None:
+        reg.consent_photos_at = now
+    elif not data.consent_photos:
+        reg.consent_photos_at = None
+    by_label = {i.label: i for i in event.interests}
+    wanted = {
+        (by_label[label].id, kind)
+        for name, kind in TAG_FIELDS.items()
+        for label in getattr(data, name)
+        if label in by_label
+    }
+    current = {(t.interest_id, t.kind): t for t in reg.tags}
+    for key, tag in current.items():
+        if key not in wanted:
+            reg.tags.remove(tag)
+    for interest_id, kind in sorted(wanted - set(current)):
+        reg.tags.append(RegistrationTag(interest=db.session.get(Interest, interest_id), kind=kind))
+
+
+def registration_for_token(token: str) -> Registration | None:
+    """The registration whose manage link carries ``token`` (None when unknown or revoked)."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.manage_token_hash == hash_token(token))
+    )
+
+
+def update_profile(registration_id: int, data: RegistrationInput, now: datetime) -> None:
+    """Replace the profile of a registration (not its e-mail nor its role); commits.
+
+    ``data.email`` and ``data.role`` are ignored: they are the registration's identity and
+    place. The privacy consent must still be given.
+    """
+    reg = db.session.get(Registration, registration_id)
+    if reg is None:
+        raise NotFound(_("This registration does not exist."))
+    if reg.status == RegistrationStatus.CANCELLED:
+        raise DomainError(_("This registration is cancelled; it can no longer be changed."))
+    data = replace(data, email=reg.email, role=reg.role.value)
+    labels = [i.label for i in reg.event.interests]
+    errors = data.validate(allowed_tags=labels, now=now)
+    if errors:
+        raise ValidationFailed(errors)
+    data = data.cleaned(labels)
+    organization = find_or_create_organization(data.organization, reg.role)
+    _apply_profile(reg, data, organization, reg.event, now)
+    reg.locale = _locale(data.locale) if data.locale else reg.locale
+    reg.updated_at = now
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # a concurrent request created the same organization
+        db.session.rollback()
+        raise TryAgain(_("Please try again in a moment.")) from exc
+
+
+def cancel_registration(registration_id: int, now: datetime, *, notify: bool = True) -> list[int]:
+    """Cancel a registration under the event lock, promote the waiting list; commits.
+
+    Cancelling twice is harmless. The manage link keeps working (it shows the cancelled
+    state). Returns the ids of the registrations promoted into the freed place.
+    """
+    event_id = db.session.scalar(
+        sa.select(Registration.event_id).where(Registration.id == registration_id)
+    )
+    if event_id is None:
+        raise NotFound(_("This registration does not exist."))
+    event = load_locked_event(event_id)
+    reg = db.session.get(Registration, registration_id, populate_existing=True)
+    assert reg is not None
+    if reg.status == RegistrationStatus.CANCELLED:
+        db.session.rollback()
+        return []
+    reg.status = RegistrationStatus.CANCELLED
+    reg.cancelled_at = now
+    reg.waitlist_position = None
+    if notify:
+        queue_status_mail(reg, "cancelled", now)
+    db.session.flush()
+    expire_locked(event, now)
+    promoted = promote_locked(event, now)
+    renumber_waitlist(event.id)
+    db.session.commit()
+    deliver_after_commit(now)
+    return [r.id for r, _token in promoted]
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    status: RegistrationStatus
+    waitlist_position: int | None
+
+
+def confirm_pending(token: str, now: datetime) -> ConfirmResult:
+    """Double opt-in: the person followed the link in the mail. Commits.
+
+    A pending registration becomes confirmed (and the ticket is mailed). If the hold ran out
+    but was not released yet, the person still gets the place when one is free and nobody
+    waits for it, else joins the end of the waiting list. Confirming twice is harmless.
+    """
+    reg = registration_for_token(token)
+    if reg is None:
+        raise NotFound(_("This link is not valid any more."))
+    event = load_locked_event(reg.event_id)
+    reg = db.session.get(Registration, reg.id, populate_existing=True)
+    assert reg is not None
+    if reg.status == RegistrationStatus.CANCELLED:
+        db.session.rollback()
+        raise DomainError(
+            _("This registration was cancelled or its hold expired. Please register again.")
+        )
+    if reg.status != RegistrationStatus.PENDING:
+        result = ConfirmResult(reg.status, reg.waitlist_position)
+        db.session.rollback()
+        return result
+    if reg.pending_expires_at and reg.pending_expires_at <= now:
+        reg.pending_expires_at = now  # stop holding while we look for a free place
+        db.session.flush()
+        info = availability(event, now).roles.get(reg.role)
+        if info is None or info.left <= 0 or info.waiting > 0:
+            reg.status = RegistrationStatus.WAITLISTED
+            reg.waitlisted_at = now
+            reg.waitlist_position = (info.waiting if info else 0) + 1
+            reg.pending_expires_at = None
+            queue_registration_mail(reg, rotate_token(reg), now)
+            db.session.commit()
+            deliver_after_commit(now)
+            return ConfirmResult(reg.status, reg.waitlist_position)
+    reg.status = RegistrationStatus.CONFIRMED
+    reg.confirmed_at = now
+    reg.pending_expires_at = None
+    queue_confirmed_mail(reg, token, now)
+    db.session.commit()
+    deliver_after_commit(now)
+    return ConfirmResult(reg.status, None)
+
+
+def resend_manage_link(email: str, event_id: int, now: datetime) -> None:
+    """Lost your link?": mail a new link when ``email`` is registered at the event.
+
+    Always returns None, whatever the address: the caller shows the same answer either
+    way. At most one such mail per registration per 10 minutes (the rest are dropped).
+    """
+    address = normalize_email(email) if isinstance(email, str) else None
+    if address is None:
+        return
+    reg = db.session.scalar(
+        sa.select(Registration)
+        .where(Registration.event_id == event_id, Registration.email == address)
+        .order_by(Registration.created_at.desc(), Registration.id.desc())
+        .limit(1)
+    )
+    if reg is None:
+        return
+    dedupe_key = f"lost-link:{reg.id}:{int(now.timestamp() // 600)}"
+    if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
+        return
+    token = rotate_token(reg)
+    queue_lost_link_mail(reg, token, now, dedupe_key=dedupe_key)
+    db.session.commit()
+    deliver_after_commit(now)
+
+
+def reissue_manage_link(registration_id: int, now: datetime) -> None:
+    """Send me a new link": revoke the current manage link and mail a new one. Commits."""
+    reg = db.session.get(Registration, registration_id)
+    if reg is None:
+        raise NotFound(_("This registration does not exist."))
+    token = rotate_token(reg)
+    queue_lost_link_mail(reg, token, now)
+    db.session.commit()
+    deliver_after_commit(now)

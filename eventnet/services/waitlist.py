@@ -1,0 +1,291 @@
+"""Places, pending holds and the FIFO waiting list.
+
+Rules (also in docs/architecture.md):
+
+- A place is taken by a *confirmed* registration, or by a *pending* one (double opt-in)
+  until its ``pending_expires_at``. Taken places never exceed the role's quota nor the
+  event's capacity.
+- Roles are offered when the event has a `RoleQuota` row for them; an event without any
+  quota row offers every role, limited only by its capacity.
+- The waiting list is one queue per event ordered by ``waitlisted_at`` (then id): the oldest
+  person whose role has a free place is promoted first. ``waitlist_position`` is that
+  person's 1-based position among the waiting people *of the same role*, renumbered after
+  every promotion and cancellation (the database requires a position iff wait-listed).
+- Everything that changes places runs under `lock_event`.
+
+`promote_waitlist` and `expire_pending_holds` are the public services here;
+`plan_promotions` is the pure rule the demo data uses as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import AttendeeRole, Event, Registration, RegistrationStatus
+from . import NotFound
+from .locking import lock_event
+from .notifications import queue_promotion_mail, queue_status_mail
+from .outbox import deliver_after_commit
+from .tickets import rotate_token
+
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class RoleAvailability:
+    role: AttendeeRole
+    quota: int | None  # None: no per-role limit, only the event's capacity
+    taken: int  # confirmed + pending holds
+    waiting: int
+    left: int  # free places for this role, also within the event's capacity
+
+    @property
+    def full(self) -> bool:
+        return self.left <= 0
+
+
+@dataclass(frozen=True)
+class Availability:
+    capacity: int
+    taken: int
+    roles: dict[AttendeeRole, RoleAvailability]
+
+    @property
+    def left(self) -> int:
+        return max(self.capacity - self.taken, 0)
+
+    @property
+    def waiting(self) -> int:
+        return sum(r.waiting for r in self.roles.values())
+
+    @property
+    def any_left(self) -> bool:
+        return any(not r.full for r in self.roles.values())
+
+    def left_for(self, role: AttendeeRole | str) -> int:
+        info = self.roles.get(AttendeeRole(role))
+        return info.left if info else 0
+
+
+def offered_roles(event: Event) -> list[AttendeeRole]:
+    """The roles one may register with, in a stable display order."""
+    order = [AttendeeRole.STUDENT, AttendeeRole.STAFF, AttendeeRole.EMPLOYER]
+    if not event.quotas:
+        return order
+    have = {q.role for q in event.quotas}
+    return [r for r in order if r in have]
+
+
+def _holds_place(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        Registration.status == RegistrationStatus.CONFIRMED,
+        sa.and_(
+            Registration.status == RegistrationStatus.PENDING,
+            sa.or_(
+                Registration.pending_expires_at.is_(None), Registration.pending_expires_at > now
+            ),
+        ),
+    )
+
+
+def availability(event: Event, now: datetime) -> Availability:
+    """Places taken, left and waiting per offered role (two grouped queries)."""
+    taken = dict(
+        db.session.execute(
+            sa.select(Registration.role, sa.func.count())
+            .where(Registration.event_id == event.id, _holds_place(now))
+            .group_by(Registration.role)
+        ).all()
+    )
+    waiting = dict(
+        db.session.execute(
+            sa.select(Registration.role, sa.func.count())
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .group_by(Registration.role)
+        ).all()
+    )
+    total = sum(taken.values())
+    event_left = max(event.capacity - total, 0)
+    roles = {}
+    for role in offered_roles(event):
+        quota = event.quota_for(role)
+        limit = quota.capacity if quota else None
+        used = int(taken.get(role, 0))
+        role_left = event_left if limit is None else min(max(limit - used, 0), event_left)
+        roles[role] = RoleAvailability(
+            role=role, quota=limit, taken=used, waiting=int(waiting.get(role, 0)), left=role_left
+        )
+    return Availability(capacity=event.capacity, taken=total, roles=roles)
+
+
+def plan_promotions(
+    capacity: int,
+    quotas: dict[AttendeeRole, int | None],
+    taken: dict[AttendeeRole, int],
+    waiting: Iterable[tuple[K, AttendeeRole]],
+) -> list[K]:
+    """Who moves from the waiting list to a place, oldest first: a pure function.
+
+    ``waiting`` is in queue order; a person whose role is full does not block a person of
+    another role behind them. Roles missing from ``quotas`` are not offered (never promoted).
+    """
+    taken = dict(taken)
+    total = sum(taken.values())
+    promoted: list[K] = []
+    for key, role in waiting:
+        if role not in quotas or total >= capacity:
+            continue
+        limit = quotas[role]
+        if limit is not None and taken.get(role, 0) >= limit:
+            continue
+        promoted.append(key)
+        taken[role] = taken.get(role, 0) + 1
+        total += 1
+    return promoted
+
+
+def waiting_queue(event_id: int) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .order_by(Registration.waitlisted_at, Registration.id)
+        )
+    )
+
+
+def renumber_waitlist(event_id: int) -> None:
+    """Positions 1..n per role, in queue order. Call under the event lock."""
+    counters: dict[AttendeeRole, int] = {}
+    for reg in waiting_queue(event_id):
+        counters[reg.role] = counters.get(reg.role, 0) + 1
+        if reg.waitlist_position != counters[reg.role]:
+            reg.waitlist_position = counters[reg.role]
+
+
+def hold_until(event: Event, now: datetime) -> datetime:
+    return now + timedelta(minutes=max(int(event.pending_hold_minutes or 0), 1))
+
+
+def _quota_map(event: Event) -> dict[AttendeeRole, int | None]:
+    roles = offered_roles(event)
+    return {r: (event.quota_for(r).capacity if event.quota_for(r) else None) for r in roles}  # type: ignore[union-attr]
+
+
+def promote_locked(
+    event: Event, now: datetime, role: AttendeeRole | None = None
+) -> list[tuple[Registration, str]]:
+    """Promote whoever fits, oldest first; the caller holds the lock and commits.
+
+    Returns (registration, new manage token) pairs: the promotion mail carries a fresh link
+    because only the token's hash is stored. With double opt-in the promoted person gets a
+    pending hold to confirm, otherwise a confirmed place.
+    """
+    info = availability(event, now)
+    queue = [r for r in waiting_queue(event.id) if role is None or r.role == role]
+    chosen = plan_promotions(
+        event.capacity,
+        _quota_map(event),
+        {r: a.taken for r, a in info.roles.items()},
+        ((reg, reg.role) for reg in queue),
+    )
+    results = []
+    for reg in chosen:
+        reg.waitlist_position = None
+        reg.promoted_at = now
+        if event.double_opt_in:
+            reg.status = RegistrationStatus.PENDING
+            reg.pending_expires_at = hold_until(event, now)
+        else:
+            reg.status = RegistrationStatus.CONFIRMED
+            reg.confirmed_at = now
+        token = rotate_token(reg)
+        db.session.flush()
+        queue_promotion_mail(reg, token, now)
+        results.append((reg, token))
+    renumber_waitlist(event.id)
+    return results
+
+
+def expire_locked(event: Event, now: datetime) -> list[Registration]:
+    """Release pending holds whose time is up (status cancelled); the caller holds the lock."""
+    overdue = list(
+        db.session.scalars(
+            sa.select(Registration).where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.PENDING,
+                Registration.pending_expires_at.is_not(None),
+                Registration.pending_expires_at <= now,
+            )
+        )
+    )
+    for reg in overdue:
+        reg.status = RegistrationStatus.CANCELLED
+        reg.cancelled_at = now
+        queue_status_mail(reg, "hold_expired", now)
+    return overdue
+
+
+def load_locked_event(event_id: int) -> Event:
+    """Take the event lock, then load the event fresh (call at the start of a unit of work)."""
+    lock_event(event_id)
+    event = db.session.get(Event, event_id, populate_existing=True)
+    if event is None:  # pragma: no cover - lock_event already checked
+        raise NotFound(_("This event does not exist."))
+    return event
+
+
+def promote_waitlist(
+    event_id: int, now: datetime, role: AttendeeRole | str | None = None
+) -> list[int]:
+    """Fill free places from the waiting list, FIFO, under the event lock; commits.
+
+    Call it after anything that frees or adds places outside this module, e.g. when an
+    organizer raises a quota or the event's capacity (commit that change first). Overdue
+    pending holds are released first. Each promoted person gets an e-mail. Returns the ids
+    of the promoted registrations.
+    """
+    event = load_locked_event(event_id)
+    expire_locked(event, now)
+    promoted = promote_locked(event, now, AttendeeRole(role) if role else None)
+    db.session.commit()
+    deliver_after_commit(now)
+    return [reg.id for reg, _token in promoted]
+
+
+def expire_pending_holds(now: datetime) -> int:
+    """Release every overdue pending hold (and promote the waiting list); returns how many.
+
+    One transaction per event, each under that event's lock. Run by ``eventnet tick``.
+    """
+    event_ids: Sequence[int] = db.session.scalars(
+        sa.select(Registration.event_id)
+        .where(
+            Registration.status == RegistrationStatus.PENDING,
+            Registration.pending_expires_at.is_not(None),
+            Registration.pending_expires_at <= now,
+        )
+        .distinct()
+        .order_by(Registration.event_id)
+    ).all()
+    released = 0
+    for event_id in event_ids:
+        event = load_locked_event(event_id)
+        released += len(expire_locked(event, now))
+        promote_locked(event, now)
+        db.session.commit()
+        deliver_after_commit(now)
+    return released
