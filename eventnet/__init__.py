@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth import init_login
     from .cli import register_cli
     from .errors import register_error_handlers
+    from .followup import bp as followup_bp
     from .portal import bp as portal_bp
     from .public import bp as public_bp
     from .web import register_web
@@ -57,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(followup_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp)
     register_error_handlers(app)

@@ -18,7 +18,14 @@ from .enums import (
     TagKind,
 )
 from .event import Event, Interest, RoleQuota
-from .followup import Connection, FeedbackResponse, FollowUp, MeetingFeedback, Outcome
+from .followup import (
+    Connection,
+    FeedbackInvitation,
+    FeedbackResponse,
+    FollowUp,
+    MeetingFeedback,
+    Outcome,
+)
 from .jobs import BackgroundJob
 from .matching import (
     Bookmark,
@@ -46,6 +53,7 @@ __all__ = [
     "Event",
     "EventOrganizer",
     "EventStatus",
+    "FeedbackInvitation",
     "FeedbackResponse",
     "FollowUp",
     "Interest",

@@ -45,6 +45,31 @@ class FeedbackResponse(db.Model):
     )
 
 
+class FeedbackInvitation(db.Model):
+    """The post-event survey as sent to one attendee: its secret link and its two mails.
+
+    The survey mail and its one reminder are queued in the outbox together (the raw token is
+    only in those mails); answering or unsubscribing cancels the reminder while it is pending.
+    """
+
+    __tablename__ = "feedback_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey(_REG_FK, ondelete="CASCADE"), unique=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # When the survey mail (and the reminder, if any) are scheduled to leave the outbox.
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    registration: Mapped[Registration] = relationship()
+
+
 class MeetingFeedback(db.Model):
     """Was this meeting valuable, according to one of its partners?"""
 
