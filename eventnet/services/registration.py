@@ -41,6 +41,7 @@ from ..models import (
     ACTIVE_STATUSES,
     AttendeeRole,
     Event,
+    EventStatus,
     Interest,
     Organization,
     OrganizationKind,
@@ -86,6 +87,7 @@ __all__ = [
     "expire_pending_holds",
     "promote_waitlist",
     "register",
+    "register_many",
     "registration_for_token",
     "reissue_manage_link",
     "resend_manage_link",
@@ -385,9 +387,20 @@ class RegistrationOutcome:
 
 
 def register(
-    event_id: int, data: RegistrationInput, now: datetime, *, source: str = "web"
+    event_id: int,
+    data: RegistrationInput,
+    now: datetime,
+    *,
+    source: str = "web",
+    notify: bool = True,
+    ignore_window: bool = False,
 ) -> RegistrationOutcome:
     """Register ``data`` for the event (see the module doc); commits and sends mail.
+
+    Organizers only: ``notify=False`` queues no e-mail (the person was told in person);
+    ``ignore_window=True`` registers outside the registration window (walk-ins at the door,
+    late additions) but never in an archived event. Places and the waiting list apply as
+    always.
 
     Raises `ValidationFailed`, `RegistrationClosed`, `NotFound` (no such event) or
     `TryAgain` (lock busy, or a conflicting concurrent insert three times in a row).
@@ -400,7 +413,9 @@ def register(
     last_error: IntegrityError | None = None
     for _attempt in range(3):
         try:
-            outcome = _register_once(event_id, data, now, source)
+            outcome = _register_once(
+                event_id, data, now, source, notify=notify, ignore_window=ignore_window
+            )
         except IntegrityError as exc:
             # e.g. the same new person or organization created concurrently: the next
             # attempt finds it (and a concurrent duplicate registration takes the
@@ -414,11 +429,20 @@ def register(
 
 
 def _register_once(
-    event_id: int, raw: RegistrationInput, now: datetime, source: str
+    event_id: int,
+    raw: RegistrationInput,
+    now: datetime,
+    source: str,
+    *,
+    notify: bool = True,
+    ignore_window: bool = False,
+    locked_event: Event | None = None,
+    commit: bool = True,
 ) -> RegistrationOutcome:
-    event = load_locked_event(event_id)
+    event = locked_event or load_locked_event(event_id)
     try:
-        if not event.registration_open(now):
+        organizer_override = ignore_window and event.status != EventStatus.ARCHIVED
+        if not event.registration_open(now) and not organizer_override:
             raise RegistrationClosed(_("Registration for this event is closed."))
         labels = [i.label for i in event.interests]
         errors = raw.validate(allowed_tags=labels, now=now)
@@ -445,9 +469,10 @@ def _register_once(
             )
         )
         if existing is not None:
-            token = rotate_token(existing)
-            queue_already_registered_mail(existing, token, now)
-            db.session.commit()
+            if notify:
+                queue_already_registered_mail(existing, rotate_token(existing), now)
+            if commit:
+                db.session.commit()
             return RegistrationOutcome(
                 status=status,
                 waitlist_position=position,
@@ -494,8 +519,10 @@ def _register_once(
     _apply_profile(reg, data, organization, event, now)
     db.session.add(reg)
     db.session.flush()
-    queue_registration_mail(reg, token, now)
-    db.session.commit()
+    if notify:
+        queue_registration_mail(reg, token, now)
+    if commit:
+        db.session.commit()
     return RegistrationOutcome(
         status=status,
         waitlist_position=position,
@@ -505,6 +532,49 @@ def _register_once(
         email=data.email,
         double_opt_in=event.double_opt_in,
     )
+
+
+def register_many(
+    event_id: int,
+    items: list[RegistrationInput],
+    now: datetime,
+    *,
+    source: str,
+    notify: bool = True,
+    ignore_window: bool = False,
+) -> list[RegistrationOutcome]:
+    """Register several people in one transaction under one lock: all of them or none.
+
+    For organizer imports; each item goes through the same rules as `register`. The first
+    item that fails raises (`ValidationFailed` with ``details["row"]``, its index) and
+    nothing is kept. Commits once, then sends the queued mail.
+    """
+    event = load_locked_event(event_id)
+    outcomes = []
+    try:
+        for index, item in enumerate(items):
+            try:
+                outcomes.append(
+                    _register_once(
+                        event_id,
+                        item,
+                        now,
+                        source,
+                        notify=notify,
+                        ignore_window=ignore_window,
+                        locked_event=event,
+                        commit=False,
+                    )
+                )
+            except DomainError as exc:
+                exc.details["row"] = index
+                raise
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    deliver_after_commit(now)
+    return outcomes
 
 
 def _placement(
