@@ -52,9 +52,42 @@ def demo_command(attendees: int, seed: int, if_empty: bool) -> None:
     )
 
 
+@click.group("outbox")
+def outbox_group() -> None:
+    """The e-mail outbox (see eventnet/services/outbox.py)."""
+
+
+@outbox_group.command("send")
+@click.option("--limit", default=500, show_default=True, help="At most this many messages.")
+@with_appcontext
+def outbox_send_command(limit: int) -> None:
+    """Deliver pending mail that is due; failures are retried later with backoff."""
+    from .models import utcnow
+    from .services.outbox import deliver_due
+
+    report = deliver_due(utcnow(), limit=limit)
+    click.echo(f"Outbox: {report}.")
+
+
+@click.command("tick")
+@with_appcontext
+def tick_command() -> None:
+    """Run the periodic work once (expire holds, reminders, deliver mail...); for cron."""
+    from .models import utcnow
+    from .services.tick import run_tick
+
+    results = run_tick(utcnow())
+    for result in results:
+        click.echo(str(result))
+    if any(r.error for r in results):
+        raise SystemExit(1)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_organizer_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(outbox_group)
+    app.cli.add_command(tick_command)
     from .ops.cli import register_ops_cli
 
     register_ops_cli(app)

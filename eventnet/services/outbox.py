@@ -186,7 +186,7 @@ def deliver_due(now: datetime, limit: int = 100) -> DeliveryReport:
 
 def retry_delay(attempts: int) -> timedelta:
     """1, 2, 4, 8... minutes after the 1st, 2nd, 3rd... failed attempt, at most 6 hours."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
+    return min(FIRST_RETRY * (2 ** min(max(attempts - 1, 0), 20)), MAX_RETRY_DELAY)
 
 
 def _claim(now: datetime, ids: list[int] | None, limit: int) -> list[int]:
