@@ -22,7 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 translations: $(VENV)/.installed-run
 	@if ls eventnet/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d eventnet/translations; fi
+		$(BIN)/pybabel -q compile -d eventnet/translations; fi
 
 # Re-extract the strings and merge them into the Finnish and Swedish catalogues.
 translations-update: $(VENV)/.installed-run
@@ -51,3 +51,16 @@ wheel: $(VENV)/.installed-run
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .ruff_cache
+
+# The production stack on this machine against PostgreSQL and Redis on 127.0.0.1 (docs/deploy.md).
+$(VENV)/.installed-scale: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[scale]'
+	touch $@ $(VENV)/.installed-run
+
+serve: $(VENV)/.installed-scale translations
+	$(BIN)/python -m eventnet.ops.serve $(SERVE_ARGS)
+
+# Load benchmark: gunicorn + PostgreSQL on loopback, bounded; results in docs/benchmarks.md.
+.PHONY: bench-load
+bench-load: $(VENV)/.installed-scale
+	$(BIN)/python -m benchmarks.load.run $(BENCH_LOAD_ARGS)
