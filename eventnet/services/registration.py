@@ -24,7 +24,7 @@ queued after the commit (`deliver_after_commit`).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
@@ -394,13 +394,15 @@ def register(
     source: str = "web",
     notify: bool = True,
     ignore_window: bool = False,
+    on_registered: Callable[[Registration], None] | None = None,
 ) -> RegistrationOutcome:
     """Register ``data`` for the event (see the module doc); commits and sends mail.
 
     Organizers only: ``notify=False`` queues no e-mail (the person was told in person);
     ``ignore_window=True`` registers outside the registration window (walk-ins at the door,
     late additions) but never in an archived event. Places and the waiting list apply as
-    always.
+    always. ``on_registered(reg)`` runs in the same transaction for a new registration
+    (e.g. to write the organizer's audit entry).
 
     Raises `ValidationFailed`, `RegistrationClosed`, `NotFound` (no such event) or
     `TryAgain` (lock busy, or a conflicting concurrent insert three times in a row).
@@ -414,7 +416,13 @@ def register(
     for _attempt in range(3):
         try:
             outcome = _register_once(
-                event_id, data, now, source, notify=notify, ignore_window=ignore_window
+                event_id,
+                data,
+                now,
+                source,
+                notify=notify,
+                ignore_window=ignore_window,
+                on_registered=on_registered,
             )
         except IntegrityError as exc:
             # e.g. the same new person or organization created concurrently: the next
@@ -438,6 +446,7 @@ def _register_once(
     ignore_window: bool = False,
     locked_event: Event | None = None,
     commit: bool = True,
+    on_registered: Callable[[Registration], None] | None = None,
 ) -> RegistrationOutcome:
     event = locked_event or load_locked_event(event_id)
     try:
@@ -521,6 +530,8 @@ def _register_once(
     db.session.flush()
     if notify:
         queue_registration_mail(reg, token, now)
+    if on_registered is not None:
+        on_registered(reg)
     if commit:
         db.session.commit()
     return RegistrationOutcome(
@@ -542,6 +553,7 @@ def register_many(
     source: str,
     notify: bool = True,
     ignore_window: bool = False,
+    on_registered: Callable[[Registration], None] | None = None,
 ) -> list[RegistrationOutcome]:
     """Register several people in one transaction under one lock: all of them or none.
 
@@ -564,6 +576,7 @@ def register_many(
                         ignore_window=ignore_window,
                         locked_event=event,
                         commit=False,
+                        on_registered=on_registered,
                     )
                 )
             except DomainError as exc:
