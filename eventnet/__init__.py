@@ -94,6 +94,7 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
             SESSION_COOKIE_SECURE=True,
             REMEMBER_COOKIE_SECURE=True,
             SESSION_COOKIE_NAME="__Host-session",
+            REMEMBER_COOKIE_NAME="__Host-remember_token",
             PREFERRED_URL_SCHEME="https",
         )
         validate_production(app.config)

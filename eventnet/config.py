@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_PUBLIC_POST": "20 per minute",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Per-IP budgets on top of the per-route limits (eventnet/web): all public POSTs
+    # together, and every API call (security: docs/security.md).
+    "RATELIMIT_PUBLIC_BUDGET": "120 per minute",
+    "RATELIMIT_API": "300 per minute",
     "PDF_TIMEOUT_SECONDS": 60,
     # Operations (eventnet/ops, docs/deploy.md).
     "LOG_FORMAT": None,  # "json" or "text"; None: json in production, text otherwise

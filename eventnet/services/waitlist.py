@@ -62,6 +62,11 @@ class Availability:
         return max(self.capacity - self.taken, 0)
 
     @property
+    def places_left(self) -> int:
+        """Free places over all offered roles (role quotas and the capacity both apply)."""
+        return min(self.left, sum(r.left for r in self.roles.values()))
+
+    @property
     def waiting(self) -> int:
         return sum(r.waiting for r in self.roles.values())
 
