@@ -57,7 +57,7 @@ def production_env(args: argparse.Namespace, instance: Path) -> dict[str, str]:
             "EVENTNET_SQLALCHEMY_DATABASE_URI": args.database,
             "EVENTNET_REDIS_URL": args.redis,
             "EVENTNET_JOBS_BACKEND": "rq",
-            "EVENTNET_BASE_URL": f"http://127.0.0.1:{args.port}",
+            "EVENTNET_BASE_URL": args.base_url or f"http://127.0.0.1:{args.port}",
             "EVENTNET_ALLOW_LOCAL_BASE_URL": "true",
             "EVENTNET_GUNICORN_BIND": f"127.0.0.1:{args.port}",
             "EVENTNET_GUNICORN_WORKERS": str(args.workers),
@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default=os.environ.get("SERVE_DATABASE", DEFAULT_DATABASE))
     parser.add_argument("--redis", default=os.environ.get("SERVE_REDIS", DEFAULT_REDIS))
     parser.add_argument("--instance", default=os.environ.get("EVENTNET_INSTANCE_PATH", "instance"))
+    parser.add_argument(
+        "--base-url", default=None, help="Public URL (default http://127.0.0.1:PORT)."
+    )
     parser.add_argument("--no-demo", action="store_true", help="Do not load the demo world.")
     parser.add_argument("--scheduler-interval", type=int, default=30)
     args = parser.parse_args(argv)

@@ -1,0 +1,1 @@
+"""Load benchmark: eventnet on gunicorn + PostgreSQL against a minimal ceiling app."""
