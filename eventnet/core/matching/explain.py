@@ -22,7 +22,7 @@ All sentences speak to the reader ("you") about the partner ("they"): no gendere
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 def N_(message: str) -> str:
@@ -64,9 +64,9 @@ LIST_SEPARATOR = N_(", ")
 LIST_LAST = N_("%(items)s and %(last)s")
 
 
-@dataclass(frozen=True)
-class Reason:
-    """One reason for a match. ``tags`` are display labels (untranslated)."""
+class Reason(NamedTuple):
+    """One reason for a match (immutable). ``tags`` are display labels (untranslated);
+    ``weight`` is the reason's share of the score (for ordering, not for display)."""
 
     kind: str
     tags: tuple[str, ...] = ()
@@ -119,76 +119,26 @@ def render_explanation(
     return " ".join(sentences)
 
 
+_ORDER = {k: i for i, k in enumerate(REASON_KINDS)}
+
+
 def build_reasons(
+    content: Iterable[tuple[str, float, tuple[str, ...]]],
     *,
-    shared_interests: Sequence[str],
-    they_offer: Sequence[str],
-    they_seek: Sequence[str],
-    parts: dict[str, float],
-    contributions: dict[str, float],
     partner_role: str,
     cross_role: bool,
     pinned: bool,
-    text_threshold: float = 0.3,
-    max_tags: int = 3,
     max_reasons: int = 3,
-    quotes: dict[str, str] | None = None,
 ) -> tuple[Reason, ...]:
-    """Turn score parts (and the tags behind them) into ordered reasons.
-
-    ``contributions`` are the weighted shares of the final score per part (same keys as
-    the reason kinds); they order the reasons, strongest first, after a pinned reason.
-    ``quotes`` maps ``text_they_offer`` / ``text_they_seek`` to the partner's best-matching
-    sentence, shown in quotes (the reason's single "tag").
-    Tag sequences must already be sorted by importance (rarest first). At most
-    ``max_reasons`` content reasons are kept, then the partner's role when it differs.
+    """Order reasons: a pinned reason first, then the ``max_reasons`` strongest content
+    reasons ``(kind, contribution to the score, tags)``, then the partner's role when it
+    differs from the reader's (or a neutral "new contact" reason when nothing else applies).
     """
-    candidates: list[tuple[float, int, str, tuple[str, ...]]] = []
-    if shared_interests:
-        candidates.append(
-            (
-                -round(contributions.get("shared_interests", 0.0), 9),
-                1,
-                "shared_interests",
-                tuple(shared_interests[:max_tags]),
-            )
-        )
-    if they_offer:
-        candidates.append(
-            (
-                -round(contributions.get("they_offer", 0.0), 9),
-                2,
-                "they_offer",
-                tuple(they_offer[:max_tags]),
-            )
-        )
-    if they_seek:
-        candidates.append(
-            (
-                -round(contributions.get("they_seek", 0.0), 9),
-                3,
-                "they_seek",
-                tuple(they_seek[:max_tags]),
-            )
-        )
-    quotes = quotes or {}
-    for rank, kind, part in _TEXT_REASONS:
-        if parts.get(part, 0.0) >= text_threshold:
-            quote = quotes.get(kind, "")
-            candidates.append(
-                (-round(contributions.get(kind, 0.0), 9), rank, kind, (quote,) if quote else ())
-            )
-    candidates.sort()
+    ranked = sorted(content, key=lambda c: (-round(c[1], 9), _ORDER[c[0]]))
     out = [Reason("pinned", (), 1.0)] if pinned else []
-    out.extend(Reason(kind, tags, -negw) for negw, _r, kind, tags in candidates[:max_reasons])
+    out.extend(Reason(kind, tags, weight) for kind, weight, tags in ranked[:max_reasons])
     if cross_role and partner_role in ROLE_MESSAGES:
         out.append(Reason("partner_role", (partner_role,), 0.0))
-    elif not candidates and not pinned:
+    elif not ranked and not pinned:
         out.append(Reason("new_contact", (), 0.0))
     return tuple(out)
-
-
-_TEXT_REASONS = (
-    (4, "text_they_offer", "text_they_offer"),
-    (5, "text_they_seek", "text_they_seek"),
-)

@@ -235,25 +235,27 @@ def recommend(
     n_short = 0
     if n > 1 and k > 0 and cap > 0:
         ws = model.workspace()
-        c = min(candidates_per_attendee or max(4 * k, k + 10), n - 1)
+        c = min(candidates_per_attendee or max(10 * k, 100), n - 1)
         src: list[np.ndarray] = []
         dst: list[np.ndarray] = []
         val: list[np.ndarray] = []
-        for rows in model.iter_blocks():
-            scores = model.score_rows(rows, ws)
+
+        def extra_mask(rows: np.ndarray, scores: np.ndarray) -> None:
             for r, row in zip(rows.tolist(), scores, strict=True):
                 mask_row(r, row)
+
+        for rows in model.iter_blocks():
+            part, vals = model.candidate_rows(rows, c, ws, extra_mask)
             if min_score > 0:
-                scores[scores < min_score] = NOT_ALLOWED
-            part, vals = _top_per_row(scores, c)
+                vals[vals < min_score] = NOT_ALLOWED
             ok = vals > NOT_ALLOWED
             src.append(np.broadcast_to(rows[:, None], part.shape)[ok])
             dst.append(part[ok])
             val.append(vals[ok])
+        timings["candidates"] = time.perf_counter() - t0 - sum(timings.values())
         a_idx = np.concatenate(src)
         b_idx = np.concatenate(dst)
         s_val = np.round(np.concatenate(val).astype(np.float64), 6)
-        timings["candidates"] = time.perf_counter() - t0 - sum(timings.values())
         lo = np.minimum(a_idx, b_idx)
         hi = np.maximum(a_idx, b_idx)
         order = np.lexsort((a_idx, hi, lo, -s_val))
@@ -274,27 +276,28 @@ def recommend(
         # ---- fill pass: short lists take the best allowed partners still under the cap
         short = np.array([i for i in range(n) if len(lists[i]) < k], dtype=np.int64)
         n_short = int(short.size)
+        m = min(n - 1, 3 * k)
         for rows in model.iter_blocks(short):
-            scores = model.score_rows(rows, ws)
-            scores[:, exposure >= cap] = NOT_ALLOWED
-            if min_score > 0:
-                scores[scores < min_score] = NOT_ALLOWED
-            for r, row in zip(rows.tolist(), scores, strict=True):
-                mask_row(r, row)
-            m = min(n - 1, 2 * k)
-            part, vals = _top_per_row(scores, m)
+            saturated = exposure >= cap
+
+            def fill_mask(rows_: np.ndarray, scores: np.ndarray, saturated=saturated) -> None:
+                scores[:, saturated] = NOT_ALLOWED
+                for r, row in zip(rows_.tolist(), scores, strict=True):
+                    mask_row(r, row)
+
+            part, vals = model.candidate_rows(rows, m, ws, fill_mask)
             for local, r in enumerate(rows.tolist()):
                 for j, v in zip(part[local].tolist(), vals[local].tolist(), strict=True):
-                    if len(lists[r]) >= k or v <= NOT_ALLOWED:
+                    if len(lists[r]) >= k or v <= NOT_ALLOWED or v < min_score:
                         break
                     if exposure[j] < cap:
                         add(r, j, round(v, 6))
-                if len(lists[r]) < k and vals[local, -1] > NOT_ALLOWED:
-                    # all m were taken or saturated meanwhile: scan the whole row
-                    row = scores[local]
+                if len(lists[r]) < k and vals[local, -1] >= max(min_score, 0.0):
+                    # the m best were not enough: scan the whole row exactly
+                    row = model.score_rows(np.array([r]))[0]
                     row[exposure >= cap] = NOT_ALLOWED
                     mask_row(r, row)
-                    cand = np.flatnonzero(row > NOT_ALLOWED)
+                    cand = np.flatnonzero((row > NOT_ALLOWED) & (row >= min_score))
                     cvals = np.round(row[cand].astype(np.float64), 6)
                     for t in np.lexsort((cand, -cvals)).tolist():
                         if len(lists[r]) >= k:

@@ -55,6 +55,7 @@ from .text import Embedder, default_embedder, embed_texts
 
 NOT_ALLOWED = -1.0
 QUOTE_MAX_CHARS = 140
+TEXT_REASON_THRESHOLD = 0.3
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[•·]\s+|^\s*[-*•]\s+", re.MULTILINE)
 
@@ -117,6 +118,13 @@ class _Sentences:
         self.has = lens > 0
         self.owners = np.flatnonzero(self.has)
         self.starts = self.ptr[self.owners]
+        # mean of each attendee's sentence vectors, re-normalised (for cheap retrieval)
+        self.pooled = np.zeros((len(per_person), self.vec.shape[1]), dtype=np.float32)
+        if self.owners.size:
+            sums = np.add.reduceat(self.vec, self.starts, axis=0)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            self.pooled[self.owners] = sums / np.maximum(norms, 1e-12)
+        self.pooled_t = np.ascontiguousarray(self.pooled.T)
 
     def gather(self, people: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sentence rows of ``people``: (rows, local index of people with text, offsets)."""
@@ -311,17 +319,11 @@ class MatchingModel:
         out[np.ix_(with_text, right.owners)] = c
         return out
 
-    def content_rows(self, rows: np.ndarray, ws: Workspace | None = None) -> np.ndarray:
-        """Content score (before role weight and masks) of ``rows`` vs everyone, float32.
-
-        The result lives in ``ws`` (overwritten by the next call with the same workspace).
-        """
-        rows = np.asarray(rows, dtype=np.int64)
-        ws = ws if ws is not None and ws.rows >= len(rows) else Workspace(len(rows), self.n)
+    def _tag_rows(self, rows: np.ndarray, ws: Workspace, out: np.ndarray) -> np.ndarray:
+        """Weighted interest + reciprocity parts of ``rows`` vs everyone, into ``out``."""
         b = len(rows)
         w = self.weights
         total = w.interest + w.reciprocity + w.text
-        out = ws.get("out", b)
         if w.interest:
             self._matmul(self._x, self._xt, rows, out)
             out *= np.float32(w.interest / total)
@@ -339,7 +341,23 @@ class MatchingModel:
             s *= np.float32(phi / 2.0 * w.reciprocity / total)
             out += u
             out += s
-        if w.text and self._has_text:
+        return out
+
+    def _uses_text(self) -> bool:
+        return bool(self.weights.text) and self._has_text
+
+    def content_rows(self, rows: np.ndarray, ws: Workspace | None = None) -> np.ndarray:
+        """Exact content score (before role weight and masks) of ``rows`` vs everyone.
+
+        float32; the result lives in ``ws`` (overwritten by the next call with it).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        ws = ws if ws is not None and ws.rows >= len(rows) else Workspace(len(rows), self.n)
+        b = len(rows)
+        w = self.weights
+        total = w.interest + w.reciprocity + w.text
+        out = self._tag_rows(rows, ws, ws.get("out", b))
+        if self._uses_text():
             tau = w.text_baseline
             txt = self._flow_rows(rows, self._need, self._offer, ws.get("u", b))
             txt += self._flow_rows(rows, self._offer, self._need, ws.get("v", b))
@@ -353,6 +371,69 @@ class MatchingModel:
             out += txt
         return out
 
+    def _mask(self, rows: np.ndarray, scores: np.ndarray, rw: np.ndarray) -> None:
+        """Set pairs that may never match to NOT_ALLOWED (self, same org, role weight 0)."""
+        if self._zero_role_pairs:
+            scores[rw <= 0] = NOT_ALLOWED
+        for local, r in enumerate(rows.tolist()):
+            same = self._org_members.get(int(self._org_code[r]))
+            if same is not None:
+                scores[local, same] = NOT_ALLOWED
+        scores[np.arange(len(rows)), rows] = NOT_ALLOWED
+
+    def candidate_rows(
+        self,
+        rows: np.ndarray,
+        per_row: int,
+        ws: Workspace | None = None,
+        extra_mask: Callable[[np.ndarray, np.ndarray], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``per_row`` best partners of each of ``rows``, with their exact scores.
+
+        Two stages: exact tag parts plus a cheap text part (cosine of mean-pooled sentence
+        vectors) rank everyone; the exact sentence-level text part is then computed for the
+        ``per_row`` best of that ranking only. Returns ``(indices, scores)`` of shape
+        ``(len(rows), per_row)`` sorted by exact score desc then index; ``-1`` scores mark
+        padding / pairs not allowed. ``extra_mask(rows, scores)`` may set more pairs to -1.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        ws = ws if ws is not None and ws.rows >= len(rows) else Workspace(len(rows), self.n)
+        b = len(rows)
+        w = self.weights
+        total = w.interest + w.reciprocity + w.text
+        per_row = max(1, min(per_row, self.n))
+        tag = self._tag_rows(rows, ws, ws.get("out", b))
+        rw = np.take(self._role_matrix32[self._role_code[rows]], self._role_code, axis=1)
+        if self._uses_text():
+            approx = ws.get("a", b)
+            txt = np.matmul(self._need.pooled[rows], self._offer.pooled_t, out=ws.get("u", b))
+            txt += np.matmul(self._offer.pooled[rows], self._need.pooled_t, out=ws.get("v", b))
+            txt *= np.take(
+                self._inv_count[self._text_code[rows]], self._text_code, axis=1, out=ws.get("v", b)
+            )
+            np.clip(txt, 0.0, 1.0, out=txt)
+            txt *= np.float32(w.text / total)
+            np.add(tag, txt, out=approx)
+        else:
+            approx = tag
+        approx *= rw
+        self._mask(rows, approx, rw)
+        if extra_mask is not None:
+            extra_mask(rows, approx)
+        part = _top_columns(approx, per_row)
+        allowed = np.take_along_axis(approx, part, axis=1) > NOT_ALLOWED
+        exact = np.take_along_axis(tag, part, axis=1)  # tag parts, unweighted by role
+        if self._uses_text():
+            ai = np.repeat(rows, part.shape[1])
+            bi = part.ravel()
+            text = self._pair_text(ai, bi).reshape(part.shape)
+            exact += (text * (w.text / total)).astype(np.float32)
+        exact *= np.take_along_axis(rw, part, axis=1)
+        exact[~allowed] = NOT_ALLOWED
+        rounded = np.round(exact.astype(np.float64), 6)
+        order = np.lexsort((part, -rounded), axis=1)
+        return np.take_along_axis(part, order, axis=1), np.take_along_axis(exact, order, axis=1)
+
     def score_rows(self, rows: np.ndarray, ws: Workspace | None = None) -> np.ndarray:
         """Final scores (float32) of ``rows`` vs all attendees; ``-1`` = pair not allowed.
 
@@ -364,13 +445,7 @@ class MatchingModel:
             scores = scores.copy()
         rw = np.take(self._role_matrix32[self._role_code[rows]], self._role_code, axis=1)
         scores *= rw
-        if self._zero_role_pairs:
-            scores[rw <= 0] = NOT_ALLOWED
-        for local, r in enumerate(rows.tolist()):
-            same = self._org_members.get(int(self._org_code[r]))
-            if same is not None:
-                scores[local, same] = NOT_ALLOWED
-        scores[np.arange(len(rows)), rows] = NOT_ALLOWED
+        self._mask(rows, scores, rw)
         return scores
 
     def top_candidates(self, per_attendee: int = 30) -> list[tuple[int, int, float]]:
@@ -389,8 +464,9 @@ class MatchingModel:
     # ------------------------------------------------------------------ pair details
     @staticmethod
     def _pair_flow(ai: np.ndarray, bi: np.ndarray, left: _Sentences, right: _Sentences):
-        """Per pair: max cosine of a left sentence of ai vs a right sentence of bi, and the
-        index of the best right sentence (-1 when either side has no sentence)."""
+        """Per pair: max cosine of a left sentence of ai vs a right sentence of bi, the
+        index of the best right sentence (-1 when either side has no sentence), and
+        whether both sides have sentences. Groups pairs by ai."""
         best = np.full(len(ai), -1, dtype=np.int64)
         value = np.zeros(len(ai), dtype=np.float64)
         present = left.has[ai] & right.has[bi]
@@ -398,18 +474,52 @@ class MatchingModel:
         if idx.size == 0:
             return value, best, present
         order = idx[np.argsort(ai[idx], kind="stable")]
-        bounds = np.flatnonzero(np.r_[True, ai[order][1:] != ai[order][:-1], True])
+        a_sorted = ai[order]
+        bounds = np.flatnonzero(np.r_[True, a_sorted[1:] != a_sorted[:-1], True]).tolist()
+        ptr = left.ptr
         for g in range(len(bounds) - 1):
             grp = order[bounds[g] : bounds[g + 1]]
-            a = int(ai[grp[0]])
-            mine = left.vec[left.ptr[a] : left.ptr[a + 1]]
+            a = int(a_sorted[bounds[g]])
             sel, _with, offsets = right.gather(bi[grp])
-            colmax = (mine @ right.vec[sel].T).max(axis=0)
-            value[grp] = np.maximum.reduceat(colmax, offsets)
-            ends = np.r_[offsets[1:], len(sel)]
-            for t, (st, en) in enumerate(zip(offsets.tolist(), ends.tolist(), strict=True)):
-                best[grp[t]] = sel[st + int(np.argmax(colmax[st:en]))]
+            colmax = (left.vec[ptr[a] : ptr[a + 1]] @ right.vec[sel].T).max(axis=0)
+            seg_max = np.maximum.reduceat(colmax, offsets)
+            value[grp] = seg_max
+            # first position in each segment that reaches the segment's maximum
+            seg_id = np.repeat(np.arange(len(offsets)), np.diff(np.r_[offsets, len(sel)]))
+            hits = np.flatnonzero(colmax >= seg_max[seg_id])
+            first = hits[np.r_[True, seg_id[hits][1:] != seg_id[hits][:-1]]]
+            best[grp] = sel[first]
         return value, best, present
+
+    @staticmethod
+    def _pair_flow_values(ai: np.ndarray, bi: np.ndarray, left: _Sentences, right: _Sentences):
+        """Per pair: max cosine of a left sentence of ai vs a right sentence of bi (0 when
+        either has none), and whether both have sentences. Groups pairs by ai."""
+        value = np.zeros(len(ai), dtype=np.float32)
+        present = left.has[ai] & right.has[bi]
+        idx = np.flatnonzero(present)
+        if idx.size == 0:
+            return value, present
+        order = idx[np.argsort(ai[idx], kind="stable")]
+        a_sorted = ai[order]
+        bounds = np.flatnonzero(np.r_[True, a_sorted[1:] != a_sorted[:-1], True]).tolist()
+        ptr = left.ptr
+        for g in range(len(bounds) - 1):
+            grp = order[bounds[g] : bounds[g + 1]]
+            a = int(a_sorted[bounds[g]])
+            sel, _with, offsets = right.gather(bi[grp])
+            colmax = (left.vec[ptr[a] : ptr[a + 1]] @ right.vec[sel].T).max(axis=0)
+            value[grp] = np.maximum.reduceat(colmax, offsets)
+        return value, present
+
+    def _pair_text(self, ai: np.ndarray, bi: np.ndarray) -> np.ndarray:
+        """Exact text part (rescaled, in [0, 1]) for index pairs."""
+        f1, m1 = self._pair_flow_values(ai, bi, self._need, self._offer)
+        f2, m2 = self._pair_flow_values(ai, bi, self._offer, self._need)
+        cnt = m1.astype(np.float32) + m2
+        mean = np.divide(f1 + f2, cnt, out=np.zeros_like(f1), where=cnt > 0)
+        tau = self.weights.text_baseline
+        return np.clip((mean - tau) / (1.0 - tau), 0.0, 1.0)
 
     def pair_parts(self, ai: np.ndarray, bi: np.ndarray) -> dict[str, np.ndarray]:
         """Score parts (float64 arrays) for index pairs ``(ai[t], bi[t])``, a's point of view.
@@ -487,43 +597,45 @@ class MatchingModel:
         quote_offer: int = -1,
         quote_seek: int = -1,
     ) -> tuple[Reason, ...]:
-        """Reasons for partner index ``j`` shown to attendee index ``i``."""
+        """Reasons for partner index ``j`` shown to attendee index ``i``.
+
+        Tag reasons list up to 3 tags, rarest first; a text reason is given when its part
+        (rescaled cosine) is at least ``TEXT_REASON_THRESHOLD`` and quotes the partner's
+        best-matching sentence. Reasons are ordered by their contribution to the score.
+        """
         w = self.weights
         total = w.interest + w.reciprocity + w.text
         interests, offers, seeks = self._sorted_tags()
         label = self.label
-        ij, oj, sj = self._interests[j], self._offers[j], self._seeks[j]
-        shared = [label[t] for t in interests[i] if t in ij]
-        they_offer = [label[t] for t in seeks[i] if t in oj]
-        they_seek = [label[t] for t in offers[i] if t in sj]
+        content: list[tuple[str, float, tuple[str, ...]]] = []
+        ij = self._interests[j]
+        shared = [t for t in interests[i] if t in ij]
+        if shared:
+            weight = w.interest / total * parts["interest"]
+            content.append(("shared_interests", weight, tuple(label[t] for t in shared[:3])))
         u, v = parts["need_met"], parts["need_given"]
-        recip_share = w.reciprocity / total * parts["reciprocity"]
+        recip_share = w.reciprocity / total * parts["reciprocity"] / (u + v) if u + v else 0.0
+        oj = self._offers[j]
+        they_offer = [t for t in seeks[i] if t in oj]
+        if they_offer:
+            tags = tuple(label[t] for t in they_offer[:3])
+            content.append(("they_offer", recip_share * u, tags))
+        sj = self._seeks[j]
+        they_seek = [t for t in offers[i] if t in sj]
+        if they_seek:
+            tags = tuple(label[t] for t in they_seek[:3])
+            content.append(("they_seek", recip_share * v, tags))
         t1, t2 = parts["text_they_offer"], parts["text_they_seek"]
-        text_sum = t1 + t2
-        text_unit = w.text / total * parts["text"] / text_sum if text_sum > 0 else 0.0
-        contributions = {
-            "shared_interests": w.interest / total * parts["interest"],
-            "they_offer": recip_share * u / (u + v) if u + v > 0 else 0.0,
-            "they_seek": recip_share * v / (u + v) if u + v > 0 else 0.0,
-            "text_they_offer": text_unit * t1,
-            "text_they_seek": text_unit * t2,
-        }
-        quotes = {
-            "text_they_offer": _quote(self._offer.text[quote_offer]) if quote_offer >= 0 else "",
-            "text_they_seek": _quote(self._need.text[quote_seek]) if quote_seek >= 0 else "",
-        }
+        if t1 >= TEXT_REASON_THRESHOLD or t2 >= TEXT_REASON_THRESHOLD:
+            unit = w.text / total * parts["text"] / (t1 + t2)
+            if t1 >= TEXT_REASON_THRESHOLD:
+                quote = (_quote(self._offer.text[quote_offer]),) if quote_offer >= 0 else ()
+                content.append(("text_they_offer", unit * t1, quote))
+            if t2 >= TEXT_REASON_THRESHOLD:
+                quote = (_quote(self._need.text[quote_seek]),) if quote_seek >= 0 else ()
+                content.append(("text_they_seek", unit * t2, quote))
         ra, rb = self.profiles[i].role, self.profiles[j].role
-        return build_reasons(
-            shared_interests=shared,
-            they_offer=they_offer,
-            they_seek=they_seek,
-            parts=parts,
-            contributions=contributions,
-            partner_role=rb,
-            cross_role=ra != rb,
-            pinned=pinned,
-            quotes=quotes,
-        )
+        return build_reasons(content, partner_role=rb, cross_role=ra != rb, pinned=pinned)
 
     def score_pair(self, a_id: int, b_id: int, pinned: bool = False) -> PairScore:
         """Score, parts and reasons of partner ``b_id`` for attendee ``a_id``."""
@@ -577,6 +689,14 @@ def _row_normalize(m: sp.csr_matrix, l2: bool) -> sp.csr_matrix:
         norms = np.asarray(m.sum(axis=1)).ravel()
     inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
     return (sp.diags(inv) @ m).tocsr()
+
+
+def _top_columns(scores: np.ndarray, m: int) -> np.ndarray:
+    """Per row, the column indices of the ``m`` largest values (unordered)."""
+    n = scores.shape[1]
+    if m >= n:
+        return np.broadcast_to(np.arange(n), scores.shape).copy()
+    return np.argpartition(scores, n - m, axis=1)[:, n - m :]
 
 
 def _top_indices(row: np.ndarray, k: int) -> np.ndarray:
