@@ -15,3 +15,4 @@ def _require_login() -> None:
 
 
 from . import views  # noqa: E402,F401
+from . import privacy  # noqa: E402,F401

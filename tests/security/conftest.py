@@ -29,8 +29,9 @@ def registration_form(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-def register_via_form(client: FlaskClient, event: Event, **overrides: Any) -> Any:
-    return post_form(client, f"/events/{event.slug}/register", registration_form(**overrides))
+def register_via_form(client: FlaskClient, event: Event | str, **overrides: Any) -> Any:
+    slug = event if isinstance(event, str) else event.slug
+    return post_form(client, f"/events/{slug}/register", registration_form(**overrides))
 
 
 def outbox_for(address: str) -> list[OutboxMessage]:
@@ -52,12 +53,13 @@ def manage_token_from_mail(address: str) -> str:
     raise AssertionError(f"no manage link mailed to {address}")
 
 
-def register_and_get_token(client: FlaskClient, event: Event, email: str, **kw: Any) -> str:
+def register_and_get_token(client: FlaskClient, event: Event | str, email: str, **kw: Any) -> str:
     response = register_via_form(client, event, email=email, **kw)
     assert response.status_code == 302, response.get_data(as_text=True)[:800]
     return manage_token_from_mail(email)
 
 
 @pytest.fixture
-def open_event(db_session: Any) -> Event:
-    return make_event()
+def open_event(db_session: Any) -> str:
+    """The slug of a published event with free places (objects go stale after requests)."""
+    return make_event().slug

@@ -39,7 +39,7 @@ def _registrations(email: str) -> int:
 
 def test_a_post_without_csrf_token_changes_nothing(client, open_event) -> None:
     response = client.post(
-        f"/events/{open_event.slug}/register", data=registration_form(email="nocsrf@example.org")
+        f"/events/{open_event}/register", data=registration_form(email="nocsrf@example.org")
     )
     assert response.status_code == 400
     assert "sent from elsewhere" in response.get_data(as_text=True)
@@ -47,25 +47,25 @@ def test_a_post_without_csrf_token_changes_nothing(client, open_event) -> None:
 
 
 def test_a_forged_csrf_token_is_refused(client, open_event) -> None:
-    client.get(f"/events/{open_event.slug}/register")
+    client.get(f"/events/{open_event}/register")
     data = {**registration_form(email="forged@example.org"), "csrf_token": "Im5vdCBhIHRva2VuIg.x.y"}
-    response = client.post(f"/events/{open_event.slug}/register", data=data)
+    response = client.post(f"/events/{open_event}/register", data=data)
     assert response.status_code == 400
     assert _registrations("forged@example.org") == 0
 
 
 def test_a_csrf_token_from_another_session_is_refused(app, client, open_event) -> None:
     other = app.test_client()
-    token = csrf_from(other.get(f"/events/{open_event.slug}/register").get_data(as_text=True))
-    client.get(f"/events/{open_event.slug}/register")
+    token = csrf_from(other.get(f"/events/{open_event}/register").get_data(as_text=True))
+    client.get(f"/events/{open_event}/register")
     data = {**registration_form(email="stolen@example.org"), "csrf_token": token}
-    assert client.post(f"/events/{open_event.slug}/register", data=data).status_code == 400
+    assert client.post(f"/events/{open_event}/register", data=data).status_code == 400
     assert _registrations("stolen@example.org") == 0
 
 
 @pytest.mark.parametrize("headers", CROSS_SITE_HEADERS)
 def test_cross_site_posts_are_refused_even_with_a_valid_token(client, open_event, headers) -> None:
-    url = f"/events/{open_event.slug}/register"
+    url = f"/events/{open_event}/register"
     token = csrf_from(client.get(url).get_data(as_text=True))
     data = {**registration_form(email="xsite@example.org"), "csrf_token": token}
     response = client.post(url, data=data, headers=headers)
@@ -99,7 +99,7 @@ def test_cross_site_refusal_covers_the_manage_link_and_sign_out(client, open_eve
     ],
 )
 def test_same_origin_posts_pass(client, open_event, headers) -> None:
-    url = f"/events/{open_event.slug}/register"
+    url = f"/events/{open_event}/register"
     token = csrf_from(client.get(url).get_data(as_text=True))
     data = {**registration_form(email="same@example.org"), "csrf_token": token}
     assert client.post(url, data=data, headers=headers).status_code == 302
@@ -212,7 +212,7 @@ def test_state_changing_routes_refuse_get(app) -> None:
 
 
 def test_persons_are_not_created_by_refused_requests(client, open_event) -> None:
-    url = f"/events/{open_event.slug}/register"
+    url = f"/events/{open_event}/register"
     token = csrf_from(client.get(url).get_data(as_text=True))
     client.post(
         url,
