@@ -83,8 +83,35 @@ def tick_command() -> None:
         raise SystemExit(1)
 
 
+@click.command("api-token")
+@click.argument("email")
+@click.option("--name", default="CLI", show_default=True, help="What the token is for.")
+@with_appcontext
+def api_token_command(email: str, name: str) -> None:
+    """Create a personal API token for the organizer EMAIL; the token is the last line."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .models import OrganizerAccount, utcnow
+    from .services import DomainError
+    from .services.api_tokens import create_token
+
+    account = db.session.scalar(
+        sa.select(OrganizerAccount).where(OrganizerAccount.email == email.strip().lower())
+    )
+    if account is None:
+        raise click.ClickException(f"No organizer account for {email}.")
+    try:
+        _token, secret = create_token(account.id, name, utcnow())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"API token for {account.email} ({name}); it is shown only once:")
+    click.echo(secret)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_organizer_command)
+    app.cli.add_command(api_token_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_group)
     app.cli.add_command(tick_command)

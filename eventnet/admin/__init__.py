@@ -14,5 +14,10 @@ def _require_login() -> None:
     """Every admin route needs a signed-in organizer; per-event checks happen in `load_event`."""
 
 
-from . import views  # noqa: E402,F401
 from . import privacy  # noqa: E402,F401
+from . import views  # noqa: E402,F401,I001 (one line per module: areas add theirs)
+from . import event_views  # noqa: E402,F401
+from . import attendee_views  # noqa: E402,F401
+from . import checkin_views  # noqa: E402,F401
+from . import badge_views  # noqa: E402,F401
+from . import message_views  # noqa: E402,F401

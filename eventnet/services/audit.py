@@ -83,6 +83,46 @@ def changes(
     return {k: _plain(before.get(k)) for k in keys}, {k: _plain(after[k]) for k in keys}
 
 
+def action_label(action: str) -> str:
+    """A readable name for an action (the code itself when it has none yet)."""
+    from flask_babel import gettext as _
+
+    labels = {
+        "event.created": _("Event created"),
+        "event.updated": _("Settings changed"),
+        "event.publish": _("Published"),
+        "event.close": _("Registration closed"),
+        "event.archive": _("Archived"),
+        "event.unarchive": _("Restored from the archive"),
+        "event.unpublish": _("Made a draft again"),
+        "event.cloned": _("Created as a copy"),
+        "event.cloned_to": _("Copied for next time"),
+        "organizer.added": _("Organizer added"),
+        "organizer.removed": _("Organizer removed"),
+        "tag.added": _("Tag added"),
+        "tag.renamed": _("Tag renamed"),
+        "tag.merged": _("Tags merged"),
+        "tag.deleted": _("Tag deleted"),
+        "slots.added": _("Meeting slots added"),
+        "slot.deleted": _("Meeting slot removed"),
+        "tables.added": _("Tables added"),
+        "table.renamed": _("Table renamed"),
+        "table.deleted": _("Table removed"),
+        "registration.checked_in": _("Checked in"),
+        "registration.check_in_undone": _("Check-in undone"),
+        "registration.updated": _("Attendee details edited"),
+        "registration.notes": _("Organizer notes changed"),
+        "registration.promoted_by_hand": _("Moved from the waiting list by hand"),
+        "registration.cancelled": _("Registration cancelled by an organizer"),
+        "registration.added": _("Attendee added by an organizer"),
+        "registration.imported": _("Attendee imported"),
+        "registration.walk_in": _("Walk-in registered at the desk"),
+        "attendees.imported": _("Attendees imported"),
+        "message.sent": _("Message sent"),
+    }
+    return labels.get(action, action)
+
+
 @dataclass(frozen=True)
 class AuditRow:
     id: int
@@ -94,6 +134,10 @@ class AuditRow:
     registration_name: str | None
     before: dict[str, Any]
     after: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return action_label(self.action)
 
 
 def list_entries(
