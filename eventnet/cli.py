@@ -113,6 +113,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_organizer_command)
     app.cli.add_command(api_token_command)
     app.cli.add_command(demo_command)
+    from .pdf.cli import register_report_cli
+
+    register_report_cli(app)
     app.cli.add_command(outbox_group)
     app.cli.add_command(tick_command)
     from .ops.cli import register_ops_cli

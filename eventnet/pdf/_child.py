@@ -58,3 +58,25 @@ def layout(
         conn.send(result)
     finally:
         conn.close()
+
+
+def layout_many(
+    conn: Connection,
+    documents: list[tuple[str, str]],
+    lang: str,
+    base_url: str,
+    variant: str | None,
+) -> None:
+    """Child-process entry point for a batch: ``{"pdfs": [...]}`` or ``{"error": ...}``."""
+    try:
+        result: dict[str, Any] = {
+            "pdfs": [
+                build_pdf(html, title, lang, base_url, variant)["pdf"] for html, title in documents
+            ]
+        }
+    except Exception:
+        result = {"error": traceback.format_exc(limit=8)}
+    try:
+        conn.send(result)
+    finally:
+        conn.close()

@@ -83,6 +83,20 @@ def fit(text: str, max_width: float, size: float) -> str:
     return text.rstrip() + "…"
 
 
+def wrap(text: str, max_width: float, size: float, lines: int = 2) -> list[str]:
+    """``text`` on up to ``lines`` lines of ``max_width`` (the last one shortened if needed)."""
+    words, out, current = text.split(), [], ""
+    for word in words:
+        candidate = f"{current} {word}".strip()
+        if current and text_width(candidate, size) > max_width and len(out) < lines - 1:
+            out.append(current)
+            current = word
+        else:
+            current = candidate
+    out.append(fit(current, max_width, size))
+    return out
+
+
 def data_url(svg: str) -> str:
     """An SVG as a ``data:`` URL (for ``<img src>``; the PDF fetcher allows ``data:``)."""
     return "data:image/svg+xml;base64," + base64.b64encode(str(svg).encode()).decode("ascii")
@@ -531,6 +545,8 @@ def donut_chart(
             cx, cy + 13, fit(centre_label, r_in * 2 - 6, 9), size=9, anchor="middle", colour=MUTED
         )
     x0, y = height + 20, max(16.0, cy - len(legend) * 10 + 6)
+    if width - x0 < 200:  # narrow: the legend goes under the ring
+        x0, y = 0.0, height + 20
     for item in legend:
         svg.box(x0, y - 10, 12, 12, item.colour or PALETTE[0], item.pattern or "solid")
         svg.text(x0 + 18, y, fit(item.label, width - x0 - 22, 10.5), size=10.5)
@@ -562,7 +578,10 @@ def heatmap(
     header_h = 34.0
     for j, label in enumerate(col_labels):
         x = label_w + j * cell_w + cell_w / 2
-        svg.text(x, 14, fit(label, cell_w - 4, size), size=size, anchor="middle", weight="bold")
+        lines = wrap(label, cell_w - 4, size)
+        for n, line in enumerate(lines):
+            y = 14 + n * 12 if len(lines) > 1 else 20
+            svg.text(x, y, line, size=size, anchor="middle", weight="bold")
     for i, label in enumerate(row_labels):
         y = header_h + i * cell_height
         svg.text(

@@ -131,6 +131,51 @@ def render_pdf_result(
     return html_to_pdf(html, title=title, lang=lang, base_url=base_url, timeout=timeout)
 
 
+def _run_child(target: Any, args: tuple[Any, ...], timeout: float) -> dict[str, Any]:
+    """Run ``target(sender, *args)`` in a fresh child; its message, or PdfTimeout/PdfError."""
+    ctx = _context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=target, args=(sender, *args), name="eventnet-pdf", daemon=True)
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise PdfTimeout(
+                _(
+                    "The document took too long to create and was stopped. Please try again "
+                    "later; large reports are prepared in the background."
+                )
+            )
+        try:
+            message: dict[str, Any] = receiver.recv()
+        except EOFError as exc:  # the child died (out of memory, killed)
+            raise PdfError(_("The document could not be created. Please try again.")) from exc
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join(timeout=5)
+    if message.get("error"):
+        log.error("PDF layout failed: %s", message["error"])
+        raise PdfError(_("The document could not be created. Please try again."))
+    return message
+
+
+def html_to_pdfs(
+    documents: list[tuple[str, str]], *, lang: str = "en", timeout: float = 60.0
+) -> list[bytes]:
+    """Several small documents ``(html, title)`` laid out by one child (fonts load once).
+
+    For batches such as certificates; ``timeout`` applies to the whole batch.
+    """
+    if not documents:
+        return []
+    from ._child import layout_many
+
+    message = _run_child(layout_many, (documents, lang, STATIC_BASE_URL, PDF_VARIANT), timeout)
+    return list(message["pdfs"])
+
+
 def html_to_pdf(
     html: str,
     *,
@@ -146,38 +191,11 @@ def html_to_pdf(
     serves packaged static files and ``data:`` URLs.
     """
     started = time.perf_counter()
-    ctx = _context()
-    receiver, sender = ctx.Pipe(duplex=False)
     from ._child import layout
 
-    process = ctx.Process(
-        target=layout,
-        args=(sender, html, title, lang, base_url or STATIC_BASE_URL, PDF_VARIANT),
-        name="eventnet-pdf",
-        daemon=True,
+    message = _run_child(
+        layout, (html, title, lang, base_url or STATIC_BASE_URL, PDF_VARIANT), timeout
     )
-    process.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout):
-            raise PdfTimeout(
-                _(
-                    "The document took too long to create and was stopped. Please try again "
-                    "later; large reports are prepared in the background."
-                )
-            )
-        try:
-            message = receiver.recv()
-        except EOFError as exc:  # the child died (out of memory, killed)
-            raise PdfError(_("The document could not be created. Please try again.")) from exc
-    finally:
-        receiver.close()
-        if process.is_alive():
-            process.kill()
-        process.join(timeout=5)
-    if message.get("error"):
-        log.error("PDF layout failed: %s", message["error"])
-        raise PdfError(_("The document could not be created. Please try again."))
     return RenderResult(
         pdf=message["pdf"],
         pages=message["pages"],
