@@ -33,8 +33,21 @@ class MailBackend(Protocol):
     def send(self, message: EmailMessage, *, message_id: int) -> None: ...
 
 
+def attachment_bytes(item: dict[str, Any]) -> bytes:
+    """An attachment's content: stored base64, or a QR code drawn now from ``qr_data``."""
+    if "qr_data" in item:
+        from .services.tickets import qr_png
+
+        return qr_png(str(item["qr_data"]), scale=5)
+    return base64.b64decode(item["data_b64"])
+
+
 def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
-    """A multipart/alternative text + HTML message; inline images become multipart/related."""
+    """A multipart/alternative text + HTML message; inline images become multipart/related.
+
+    Attachments are ``{"filename", "content_type", "data_b64"}`` (or ``"qr_data"``: a QR code
+    of that text, drawn at sending time), with ``"content_id"`` for images the HTML shows.
+    """
     msg = EmailMessage()
     msg["Subject"] = row.subject
     msg["From"] = sender
@@ -53,7 +66,7 @@ def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
             if item.get("content_id"):
                 maintype, subtype = item["content_type"].split("/", 1)
                 html_part.add_related(
-                    base64.b64decode(item["data_b64"]),
+                    attachment_bytes(item),
                     maintype=maintype,
                     subtype=subtype,
                     cid=f"<{item['content_id']}>",
@@ -67,7 +80,7 @@ def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
         params: dict[str, Any] = {}
         if subtype == "calendar":
             params["params"] = {"method": "PUBLISH"}
-        data = base64.b64decode(item["data_b64"])
+        data = attachment_bytes(item)
         msg.add_attachment(
             data, maintype=maintype, subtype=subtype, filename=item["filename"], **params
         )

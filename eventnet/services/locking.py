@@ -33,7 +33,7 @@ from ..extensions import db
 from . import NotFound, TryAgain
 
 LOCKING_ENABLED = True
-LOCK_TIMEOUT_MS = 5000
+LOCK_TIMEOUT_MS = 15000  # a short wait in a rush beats "please try again"
 
 
 def _try_again() -> TryAgain:

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..models import AttendeeRole, Registration, RegistrationStatus
 from .outbox import attachment, queue_mail
-from .tickets import checkin_url, event_ics, event_url, lost_link_url, manage_url, qr_png
+from .tickets import checkin_url, event_ics, event_url, lost_link_url, manage_url
 
 ROLE_LABELS = {
     AttendeeRole.STUDENT: _l("International degree student"),
@@ -62,12 +62,14 @@ def mail_context(reg: Registration, token: str | None = None) -> dict[str, Any]:
 def _ticket_attachments(reg: Registration, now: datetime) -> list[dict[str, Any]]:
     event = reg.event
     return [
-        attachment(
-            "ticket-qr.png",
-            "image/png",
-            qr_png(checkin_url(event.slug, reg.ticket_code), scale=5),
-            content_id=QR_CID,
-        ),
+        # The QR code is drawn when the mail is sent (see eventnet.mail): it takes tens of
+        # milliseconds, which should not be spent while holding the event lock.
+        {
+            "filename": "ticket-qr.png",
+            "content_type": "image/png",
+            "qr_data": checkin_url(event.slug, reg.ticket_code),
+            "content_id": QR_CID,
+        },
         attachment(
             f"{event.slug}.ics",
             "text/calendar",
