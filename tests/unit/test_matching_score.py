@@ -180,6 +180,53 @@ def test_block_scores_match_pair_scores():
                 assert block[i, j] == pytest.approx(ps.score, abs=1e-5)
 
 
+def test_tiny_blocks_give_the_same_results(monkeypatch):
+    from eventnet.core.matching import score as score_module
+
+    people = [
+        P(
+            i,
+            ["student", "staff", "employer"][i % 3],
+            i % 4,
+            [["ai", "bio", "law"][i % 3]],
+            [["internships", "python"][i % 2]],
+            [["python", "internships"][i % 2]],
+            offer_text=f"We offer internships in topic {i % 5}. Python jobs.",
+            seek_text=f"I seek internships in topic {i % 4}.",
+            goals="Meet people.",
+        )
+        for i in range(1, 13)
+    ]
+    model = MatchingModel(people, embedder=EMB)
+    full = model.score_rows(np.arange(model.n))
+    big = recommend(people, k=3, embedder=EMB)
+    monkeypatch.setattr(score_module, "BLOCK_FLOATS", 20)
+    assert model.block_size() == 1
+    assert np.allclose(model.score_rows(np.arange(model.n)), full, atol=1e-6)
+    small = recommend(people, k=3, embedder=EMB)
+    assert [
+        (r.attendee_id, r.partner_id, r.score) for v in small.by_attendee.values() for r in v
+    ] == [(r.attendee_id, r.partner_id, r.score) for v in big.by_attendee.values() for r in v]
+
+
+@pytest.mark.parametrize("with_text", [True, False])
+def test_recommend_scores_equal_score_pair_across_roles(with_text):
+    texts = {"offer_text": "We offer internships.", "seek_text": "An internship."}
+    people = [
+        P(1, "student", 1, ["ai"], ["python"], ["internships"], **(texts if with_text else {})),
+        P(2, "employer", 2, ["ai"], ["internships"], ["python"], **(texts if with_text else {})),
+        P(3, "staff", 3, ["ai"], ["thesis topics"], ["python"]),
+        P(4, "student", 4, ["ai"], ["python"], []),
+    ]
+    res = recommend(people, k=3, embedder=EMB)
+    model = MatchingModel(people, embedder=EMB)
+    for recs in res.by_attendee.values():
+        for r in recs:
+            assert r.score == pytest.approx(
+                model.score_pair(r.attendee_id, r.partner_id).score, abs=1e-6
+            )
+
+
 def test_recommend_scores_equal_score_pair_with_population():
     people = [
         P(1, "student", 1, ["ai"], ["python"], ["internships"], seek_text="An AI internship."),

@@ -204,7 +204,7 @@ def recommend(
 
     lists: list[list[int]] = [[] for _ in range(n)]
     members: list[set[int]] = [set() for _ in range(n)]
-    exposure = np.zeros(n, dtype=np.int64)
+    exposure = [0] * n  # a list: scalar access in the loops is much faster than numpy
     score_of: dict[tuple[int, int], float] = {}
     pinned_set: set[tuple[int, int]] = set()
 
@@ -278,7 +278,7 @@ def recommend(
         n_short = int(short.size)
         m = min(n - 1, 3 * k)
         for rows in model.iter_blocks(short):
-            saturated = exposure >= cap
+            saturated = np.array(exposure, dtype=np.int64) >= cap
 
             def fill_mask(rows_: np.ndarray, scores: np.ndarray, saturated=saturated) -> None:
                 scores[:, saturated] = NOT_ALLOWED
@@ -295,7 +295,7 @@ def recommend(
                 if len(lists[r]) < k and vals[local, -1] >= max(min_score, 0.0):
                     # the m best were not enough: scan the whole row exactly
                     row = model.score_rows(np.array([r]))[0]
-                    row[exposure >= cap] = NOT_ALLOWED
+                    row[np.array(exposure, dtype=np.int64) >= cap] = NOT_ALLOWED
                     mask_row(r, row)
                     cand = np.flatnonzero((row > NOT_ALLOWED) & (row >= min_score))
                     cvals = np.round(row[cand].astype(np.float64), 6)
@@ -376,7 +376,7 @@ def recommend(
         cross_role_share=(cross / n_recs) if n_recs else 0.0,
         reciprocal_share=(mutual / n_recs) if n_recs else 0.0,
         exposure_gini=gini(exposure),
-        max_exposure=int(exposure.max()) if n else 0,
+        max_exposure=max(exposure, default=0),
         score_quantiles={key: round(v, 6) for key, v in quant.items()},
         ignored_pins=tuple(ignored),
         embedder=model.embedder_name,

@@ -56,6 +56,7 @@ from .text import Embedder, default_embedder, embed_texts
 NOT_ALLOWED = -1.0
 QUOTE_MAX_CHARS = 140
 TEXT_REASON_THRESHOLD = 0.3
+BLOCK_FLOATS = 4_000_000  # floats per scoring block (~16 MB); bounds memory, not results
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[•·]\s+|^\s*[-*•]\s+", re.MULTILINE)
 
@@ -280,9 +281,8 @@ class MatchingModel:
 
     # ------------------------------------------------------------------ block scoring
     def block_size(self) -> int:
-        """Rows per block so that one block of floats stays around 16 MB."""
-        widest = max(self.n, len(self._need.text), len(self._offer.text), 1)
-        return int(max(16, min(4096, 4_000_000 // widest)))
+        """Rows per block so that one (rows x n) block of floats stays around 16 MB."""
+        return int(max(1, min(4096, BLOCK_FLOATS // max(self.n, 1))))
 
     def workspace(self) -> Workspace:
         """Scratch buffers for :meth:`score_rows`, reusable across blocks (one per thread)."""
@@ -310,13 +310,18 @@ class MatchingModel:
         out[...] = 0.0
         if right.owners.size == 0:
             return out
-        sel, with_text, offsets = left.gather(rows)
-        if sel.size == 0:
-            return out
-        c = left.vec[sel] @ right.vec.T  # (sentences of rows) x (all right sentences)
-        c = np.maximum.reduceat(c, right.starts, axis=1)  # -> per right attendee
-        c = np.maximum.reduceat(c, offsets, axis=0)  # -> per row attendee
-        out[np.ix_(with_text, right.owners)] = c
+        # chunks of rows so that the sentence-by-sentence matrix stays around 16 MB
+        per_row = max(1.0, len(left.text) / max(self.n, 1))
+        step = max(1, int(BLOCK_FLOATS / (per_row * max(len(right.text), 1))))
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            sel, with_text, offsets = left.gather(chunk)
+            if sel.size == 0:
+                continue
+            c = left.vec[sel] @ right.vec.T  # (sentences of chunk) x (all right sentences)
+            c = np.maximum.reduceat(c, right.starts, axis=1)  # -> per right attendee
+            c = np.maximum.reduceat(c, offsets, axis=0)  # -> per row attendee
+            out[np.ix_(start + with_text, right.owners)] = c
         return out
 
     def _tag_rows(self, rows: np.ndarray, ws: Workspace, out: np.ndarray) -> np.ndarray:
@@ -415,7 +420,8 @@ class MatchingModel:
             txt *= np.float32(w.text / total)
             np.add(tag, txt, out=approx)
         else:
-            approx = tag
+            approx = ws.get("a", b)
+            np.copyto(approx, tag)
         approx *= rw
         self._mask(rows, approx, rw)
         if extra_mask is not None:
