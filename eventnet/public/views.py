@@ -21,7 +21,7 @@ from ..services.registration import (
     register,
     resend_manage_link,
 )
-from ..services.waitlist import Availability, availability
+from ..services.waitlist import Availability, availabilities, availability
 from . import bp
 from .forms import ROLE_HINTS, LostLinkForm, RegistrationForm
 
@@ -43,7 +43,7 @@ def _event_or_404(slug: str) -> Event:
 def home() -> str:
     now = utcnow()
     listing = list_public_events(now)
-    places = {e.id: availability(e, now) for e in listing.upcoming}
+    places = availabilities(listing.upcoming, now)
     return render_template(
         "public/home.html", upcoming=listing.upcoming, past=listing.past, places=places, now=now
     )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -160,46 +160,20 @@ def plan_promotions(
 
 
 def waiting_queue(event_id: int) -> list[Registration]:
-    """Everyone waiting, in promotion order.
-
-    Within a role the order is the waiting-list position, which is given under the event
-    lock when a person joins (the end of the queue) and only ever closes gaps: a position
-    never gets worse. Roles are merged by when their next person started waiting.
-    """
-    rows = db.session.scalars(
-        sa.select(Registration)
-        .where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.WAITLISTED,
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .order_by(Registration.waitlisted_at, Registration.id)
         )
-        .order_by(
-            Registration.role,
-            Registration.waitlist_position.nulls_last(),
-            Registration.waitlisted_at,
-            Registration.id,
-        )
-    ).all()
-    lanes: dict[AttendeeRole, list[Registration]] = {}
-    for reg in rows:
-        lanes.setdefault(reg.role, []).append(reg)
-    merged: list[Registration] = []
-    heads = {role: 0 for role in lanes}
-    far_future = datetime.max.replace(tzinfo=UTC)
-    while len(merged) < len(rows):
-        role = min(
-            (r for r in lanes if heads[r] < len(lanes[r])),
-            key=lambda r: (
-                lanes[r][heads[r]].waitlisted_at or far_future,
-                lanes[r][heads[r]].id,
-            ),
-        )
-        merged.append(lanes[role][heads[role]])
-        heads[role] += 1
-    return merged
+    )
 
 
 def renumber_waitlist(event_id: int) -> None:
-    """Positions 1..n per role, keeping the queue order (closes gaps). Under the event lock."""
+    """Positions 1..n per role, in queue order. Call under the event lock."""
     counters: dict[AttendeeRole, int] = {}
     for reg in waiting_queue(event_id):
         counters[reg.role] = counters.get(reg.role, 0) + 1
