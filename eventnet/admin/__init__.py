@@ -16,6 +16,7 @@ def _require_login() -> None:
 
 from . import privacy  # noqa: E402,F401
 from . import views  # noqa: E402,F401,I001 (one line per module: areas add theirs)
+from . import matching  # noqa: E402,F401
 from . import event_views  # noqa: E402,F401
 from . import attendee_views  # noqa: E402,F401
 from . import checkin_views  # noqa: E402,F401

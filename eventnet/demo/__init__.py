@@ -466,4 +466,7 @@ def load_demo(attendees: int = 150, seed: int = 42, now: datetime | None = None)
         summary.events.append(slug)
         summary.registrations += len(registrations)
     db.session.commit()
+    from .matching import load_matching_demo
+
+    load_matching_demo(summary.events, seed=seed, now=now)
     return summary

@@ -18,6 +18,8 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
+from eventnet.web.safety import redact_path
+
 
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(f"EVENTNET_GUNICORN_{name}", "").strip()
@@ -83,8 +85,8 @@ class JsonLogger(Logger):
             "request_id": headers.get("x-request-id"),
             "remote": environ.get("REMOTE_ADDR"),
             "method": environ.get("REQUEST_METHOD"),
-            "path": environ.get("PATH_INFO"),
-            "query": environ.get("QUERY_STRING") or None,
+            "path": redact_path(environ.get("PATH_INFO")),  # manage links carry secrets
+            "query": redact_path(environ.get("QUERY_STRING")) or None,
             "status": getattr(resp, "status_code", None),
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(duration * 1000, 2),

@@ -202,7 +202,7 @@ def request_meeting(
         )
     ).all()
     lo, hi = _pair(requester.id, recipient.id)
-    if db.session.scalar(
+    if event.schedule_published_at is not None and db.session.scalar(
         sa.select(Meeting.id).where(
             Meeting.first_id == lo,
             Meeting.second_id == hi,
@@ -1031,7 +1031,8 @@ class PartnerCard:
     bookmarked: bool = False
     incoming: MeetingRequest | None = None  # their pending request to me
     outgoing: MeetingRequest | None = None  # my latest request to them
-    agreed: bool = False
+    agreed: bool = False  # an accepted request, either way
+    meeting: bool = False  # a meeting in the published schedule
     declined_by_them: bool = False
 
 
@@ -1132,15 +1133,16 @@ def portal_matching(registration_id: int, now: datetime, explain: Any) -> Portal
             card.incoming = q
     for pid in marks & visible:
         cards[pid].bookmarked = True
-    for a, b in db.session.execute(
-        sa.select(Meeting.first_id, Meeting.second_id).where(
-            sa.or_(Meeting.first_id == me.id, Meeting.second_id == me.id),
-            Meeting.status != MeetingStatus.CANCELLED,
-        )
-    ):
-        card = cards.get(b if a == me.id else a)
-        if card is not None:
-            card.agreed = True
+    if event.schedule_published_at is not None:
+        for a, b in db.session.execute(
+            sa.select(Meeting.first_id, Meeting.second_id).where(
+                sa.or_(Meeting.first_id == me.id, Meeting.second_id == me.id),
+                Meeting.status != MeetingStatus.CANCELLED,
+            )
+        ):
+            card = cards.get(b if a == me.id else a)
+            if card is not None:
+                card.meeting = True
     recommended = []
     for r in recs:
         card = cards.get(r.partner_id)

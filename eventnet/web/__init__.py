@@ -11,6 +11,7 @@ own origin.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +39,11 @@ def register_web(app: Flask) -> None:
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
     from .lang import bp as lang_bp
+    from .safety import RedactSecretsFilter
+
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactSecretsFilter) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(RedactSecretsFilter())
 
     app.register_blueprint(lang_bp)
 

@@ -241,6 +241,7 @@ def test_rerun_keeps_locked_and_held_meetings_and_skips_declined_pairs(app_ctx) 
     # decline the pair of a third meeting: it must not come back
     declined = {meetings[2].first_id, meetings[2].second_id}
     a, b = sorted(declined)
+    svc.publish_schedule(world.event.id, before(world, 4))
     with pytest.raises(DomainError, match="already have a meeting"):
         svc.request_meeting(a, b, "", before(world, 4))
     svc.cancel_meeting(world.event.id, meetings[2].id, before(world, 4))
