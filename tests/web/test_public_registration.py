@@ -240,3 +240,12 @@ def test_public_posts_are_rate_limited_per_ip(limited_app) -> None:
     ]
     assert codes[:3] == [404, 404, 404] and codes[3:] == [429, 429]
     assert client.get("/").status_code == 200  # GETs are not limited
+
+
+def test_an_empty_form_gets_every_message_not_a_crash(client) -> None:
+    # Regression: a Jinja `{% set _ = ... %}` once shadowed gettext and turned this into a 500.
+    slug = upcoming().slug
+    response = post_form(client, f"/events/{slug}/register", {})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Please choose who you are." in html and "Please enter your name." in html
