@@ -121,3 +121,6 @@ def register_cli(app: Flask) -> None:
     from .ops.cli import register_ops_cli
 
     register_ops_cli(app)
+    from .matching_cli import register_matching_cli
+
+    register_matching_cli(app)

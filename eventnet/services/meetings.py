@@ -64,6 +64,7 @@ from .matching import (
     no_progress,
     participants_query,
 )
+from .tick import tick_step
 
 REQUEST_TTL = timedelta(days=3)
 NOTE_MAX = 500
@@ -334,6 +335,7 @@ def cancel_request(request_id: int, registration_id: int, now: datetime) -> None
     db.session.commit()
 
 
+@tick_step("expire meeting requests", before="deliver outbox")
 def expire_requests(now: datetime) -> int:
     """Tick step: pending requests whose time is up become expired. Returns how many."""
     result = db.session.execute(
