@@ -22,4 +22,5 @@ from . import attendee_views  # noqa: E402,F401
 from . import checkin_views  # noqa: E402,F401
 from . import badge_views  # noqa: E402,F401
 from . import message_views  # noqa: E402,F401
+from . import followup  # noqa: E402,F401
 from . import reports  # noqa: E402,F401

@@ -388,6 +388,185 @@ def _make_pending(world: _World, registrations: list[Registration], count: int) 
         reg.pending_expires_at = world.today + timedelta(hours=world.rng.randint(2, 20))
 
 
+DEMO_IMPROVE = (
+    "More time for each meeting: 15 minutes went by very fast.",
+    "A quieter room for the 1:1 meetings.",
+    "Send the meeting schedule a few days earlier.",
+    "More employers from the public sector.",
+    "Name badges with larger text.",
+    "A short session on how to follow up after the event.",
+)
+DEMO_COMMENTS = (
+    "I met two companies that offered thesis topics in my field. Very well organized!",
+    "The suggested people were surprisingly relevant, and the reasons helped me prepare.",
+    "Great mix of students and employers; I recruited a summer trainee.",
+    "Useful afternoon. I would like more researchers from other universities next time.",
+    "The structured meetings made it easy to talk to people I would never have approached.",
+)
+DEMO_NOTES = {
+    "still_in_touch": ("Meeting again next month.", "We talk every few weeks.", ""),
+    "internship": ("Summer internship agreed.", "Interview scheduled."),
+    "job": ("Offered a trainee position.", "Second interview next week."),
+    "thesis": ("Master's thesis topic agreed.", "Co-supervising a master's thesis."),
+    "project": ("Course project with real data.", "Student team starts in January."),
+    "research_collaboration": ("Joint pilot study planned.", "Sharing data for a study."),
+    "guest_lecture": ("Guest lecture in the spring term.",),
+    "joint_application": ("Planning a joint funding application.",),
+}
+
+
+def _demo_follow_up(
+    event: Event, registrations: list[Registration], seed: int, now: datetime
+) -> None:
+    """The past event's survey answers, confirmed connections and 1-month outcomes.
+
+    Uses its own random generator so the rest of the demo stays the same whatever this adds.
+    Connections pair checked-in attendees across roles, never within one organization.
+    """
+    from ..models import (
+        Connection,
+        FeedbackInvitation,
+        FeedbackResponse,
+        FollowUp,
+        Outcome,
+        OutcomeType,
+        QuoteConsent,
+    )
+    from ..services import follow_ups as fu
+
+    rng = random.Random(f"follow-up-demo-{seed}")  # noqa: S311 - deterministic demo data
+    db.session.flush()  # registration ids, for ordered connection pairs
+    came = [r for r in registrations if r.checked_in_at is not None]
+    due = fu.survey_due_at(event)
+    closes = fu.survey_closes_at(event)
+
+    def token_hash(purpose: str, reg: Registration) -> str:
+        return hash_token(f"demo-{purpose}-{seed}-{event.slug}-{reg.id}")
+
+    for reg in came:
+        db.session.add(
+            FeedbackInvitation(
+                event_id=event.id,
+                registration_id=reg.id,
+                token_hash=token_hash("survey", reg),
+                sent_at=due,
+                reminder_sent_at=closes - fu.SURVEY_REMINDER_BEFORE_CLOSE,
+                created_at=event.ends_at,
+            )
+        )
+        if rng.random() < 0.62:
+            rating = rng.choices([2, 3, 4, 5], weights=[3, 15, 45, 37])[0]
+            comment = rng.choice(DEMO_COMMENTS) if rng.random() < 0.35 else ""
+            db.session.add(
+                FeedbackResponse(
+                    event_id=event.id,
+                    registration_id=reg.id,
+                    overall_rating=rating,
+                    nps=max(0, min(10, rating * 2 + rng.randint(-2, 1))),
+                    recommendations_useful=max(1, min(5, rating + rng.randint(-1, 0))),
+                    improve=rng.choice(DEMO_IMPROVE) if rng.random() < 0.4 else "",
+                    comment=comment,
+                    quote_consent=rng.choice(list(QuoteConsent)) if comment else QuoteConsent.NONE,
+                    submitted_at=due + timedelta(hours=rng.randint(1, 120)),
+                    updated_at=due + timedelta(hours=rng.randint(121, 200)),
+                )
+            )
+
+    # Plausible pairs: across roles, never two people of one organization.
+    pairs: dict[tuple[int, int], Connection] = {}
+    for reg in came:
+        others = [
+            o for o in came if o.role != reg.role and o.organization_id != reg.organization_id
+        ]
+        for other in rng.sample(others, min(len(others), rng.randint(0, 2))):
+            first, second = sorted((reg.id, other.id))
+            if (first, second) in pairs:
+                continue
+            met = event.ends_at - timedelta(minutes=rng.randint(10, 200))
+            both = rng.random() < 0.75
+            pairs[(first, second)] = Connection(
+                event_id=event.id,
+                first_id=first,
+                second_id=second,
+                created_at=met,
+                first_confirmed_at=met + timedelta(days=rng.randint(0, 3)),
+                second_confirmed_at=met + timedelta(days=rng.randint(1, 6)) if both else None,
+            )
+    db.session.add_all(pairs.values())
+    db.session.flush()
+
+    month = fu.follow_up_due_at(event, 30)
+    if month > now:
+        return
+    by_reg: dict[int, list[Connection]] = {}
+    for c in pairs.values():
+        if c.first_confirmed_at and c.second_confirmed_at:
+            by_reg.setdefault(c.first_id, []).append(c)
+            by_reg.setdefault(c.second_id, []).append(c)
+    roles = {r.id: r.role for r in came}
+    for reg in came:
+        answered = rng.random() < 0.48
+        follow_up = FollowUp(
+            event_id=event.id,
+            registration_id=reg.id,
+            days_after=30,
+            due_at=month,
+            token_hash=token_hash("follow-up-30", reg),
+            sent_at=month,
+            reminder_sent_at=None if answered else month + fu.FOLLOW_UP_REMINDER_AFTER,
+            answered_at=month + timedelta(hours=rng.randint(2, 150)) if answered else None,
+        )
+        db.session.add(follow_up)
+        if not answered:
+            continue
+        db.session.flush()
+        reported = False
+        for c in by_reg.get(reg.id, []):
+            other_role = roles[c.second_id if c.first_id == reg.id else c.first_id]
+            pair = {reg.role.value, other_role.value}
+            likely = [OutcomeType.STILL_IN_TOUCH]
+            if pair == {"student", "employer"}:
+                likely += [OutcomeType.INTERNSHIP, OutcomeType.JOB, OutcomeType.THESIS]
+            elif pair == {"student", "staff"}:
+                likely += [OutcomeType.THESIS, OutcomeType.PROJECT]
+            else:
+                likely += [
+                    OutcomeType.RESEARCH_COLLABORATION,
+                    OutcomeType.GUEST_LECTURE,
+                    OutcomeType.JOINT_APPLICATION,
+                    OutcomeType.PROJECT,
+                ]
+            if rng.random() < 0.3:
+                continue
+            chosen = {OutcomeType.STILL_IN_TOUCH}
+            if rng.random() < 0.45:
+                chosen.add(rng.choice(likely[1:]))
+            note = rng.choice(DEMO_NOTES[max(chosen, key=lambda t: t != "still_in_touch")])
+            for kind in sorted(chosen):
+                db.session.add(
+                    Outcome(
+                        event_id=event.id,
+                        registration_id=reg.id,
+                        connection_id=c.id,
+                        follow_up_id=follow_up.id,
+                        type=kind,
+                        text=note,
+                        reported_at=follow_up.answered_at,
+                    )
+                )
+            reported = True
+        if not reported:
+            db.session.add(
+                Outcome(
+                    event_id=event.id,
+                    registration_id=reg.id,
+                    follow_up_id=follow_up.id,
+                    type=OutcomeType.NOTHING_YET,
+                    reported_at=follow_up.answered_at,
+                )
+            )
+
+
 def load_demo(attendees: int = 150, seed: int = 42, now: datetime | None = None) -> DemoSummary:
     """Create the demo organizer, an upcoming event and a past event; commit once."""
     now = now or datetime.now(UTC)
@@ -461,6 +640,7 @@ def load_demo(attendees: int = 150, seed: int = 42, now: datetime | None = None)
                     reg.checked_in_at = event.starts_at + timedelta(
                         minutes=world.rng.randint(-20, 90)
                     )
+            _demo_follow_up(event, registrations, seed, now)
         else:
             _make_pending(world, registrations, 4)
         summary.events.append(slug)

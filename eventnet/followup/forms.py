@@ -39,13 +39,7 @@ class MultiCheckboxField(SelectMultipleField):
 class SurveyForm(FlaskForm):
     overall_rating = RadioField(
         _l("Overall, how was the event?"),
-        choices=[
-            ("1", _l("1 – Poor")),
-            ("2", _l("2")),
-            ("3", _l("3")),
-            ("4", _l("4")),
-            ("5", _l("5 – Excellent")),
-        ],
+        choices=[(str(i), str(i)) for i in range(1, 6)],
         validators=[InputRequired(message=_l("Please rate the event overall."))],
     )
     nps = RadioField(
@@ -55,13 +49,7 @@ class SurveyForm(FlaskForm):
     )
     recommendations_useful = RadioField(
         _l("How useful were the people eventnet suggested you meet?"),
-        choices=[
-            ("1", _l("1 – Not useful")),
-            ("2", _l("2")),
-            ("3", _l("3")),
-            ("4", _l("4")),
-            ("5", _l("5 – Very useful")),
-        ],
+        choices=[(str(i), str(i)) for i in range(1, 6)],
         validators=[Optional()],
     )
     improve = TextAreaField(
@@ -79,7 +67,7 @@ class SurveyForm(FlaskForm):
             (QuoteConsent.NAMED.value, _l("Yes, with my name and organization")),
         ],
         default=QuoteConsent.NONE.value,
-        validators=[InputRequired()],
+        validators=[Optional()],
     )
 
 

@@ -11,3 +11,4 @@ from . import matching  # noqa: E402,F401
 from . import manage  # noqa: E402,F401
 from . import privacy  # noqa: E402,F401
 from . import certificate  # noqa: E402,F401
+from . import connections  # noqa: E402,F401

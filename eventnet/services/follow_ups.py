@@ -78,12 +78,18 @@ def survey_due_at(event: Event) -> datetime:
 
 
 def survey_closes_at(event: Event) -> datetime:
-    return event.feedback_closes_at or event.ends_at + timedelta(days=SURVEY_OPEN_DAYS)
+    """``Event.feedback_closes_at``, else the end (23:59 local) of the 14th day after the event."""
+    if event.feedback_closes_at is not None:
+        return event.feedback_closes_at
+    day = event.ends_at.astimezone(event.tz).date() + timedelta(days=SURVEY_OPEN_DAYS)
+    return datetime.combine(day, time(23, 59), event.tz).astimezone(UTC)
 
 
 def survey_reminder_at(event: Event, sent_at: datetime) -> datetime | None:
-    """Three days before the survey closes; none when that is too soon after the invitation."""
-    at = survey_closes_at(event) - SURVEY_REMINDER_BEFORE_CLOSE
+    """09:00 local, three days before the survey's last day; none when too soon after sending."""
+    tz = event.tz
+    day = survey_closes_at(event).astimezone(tz).date() - SURVEY_REMINDER_BEFORE_CLOSE
+    at = datetime.combine(day, SEND_AT, tz).astimezone(UTC)
     return at if at >= sent_at + MIN_REMINDER_GAP else None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -221,11 +221,11 @@ def survey_responses(event_id: int) -> list[ResponseRow]:
 
 @dataclass(frozen=True)
 class OutcomeRow:
-    """One reported outcome as the organizer sees it."""
+    """What one attendee reported at one follow-up about one connection (or overall)."""
 
     name: str
     role: str
-    type: str
+    types: tuple[str, ...]  # in `core.OUTCOME_TYPES` order
     partner: str | None
     text: str
     days_after: int | None
@@ -233,6 +233,7 @@ class OutcomeRow:
 
 
 def outcome_rows(event_id: int) -> list[OutcomeRow]:
+    """Reported outcomes grouped per attendee, follow-up and connection, newest first."""
     reporter, first, second = aliased(Registration), aliased(Registration), aliased(Registration)
     rows = db.session.execute(
         sa.select(Outcome, reporter.name, reporter.role, first, second, FollowUp.days_after)
@@ -244,17 +245,23 @@ def outcome_rows(event_id: int) -> list[OutcomeRow]:
         .where(Outcome.event_id == event_id)
         .order_by(Outcome.reported_at.desc(), Outcome.id)
     )
-    result = []
+    groups: dict[tuple[int, int | None, int | None], OutcomeRow] = {}
     for outcome, name, role, a, b, days in rows:
-        partner = None
-        if a is not None and b is not None:
-            partner = b.name if a.id == outcome.registration_id else a.name
-        result.append(
-            OutcomeRow(
-                name, str(role), str(outcome.type), partner, outcome.text, days, outcome.reported_at
-            )
+        key = (outcome.registration_id, outcome.follow_up_id, outcome.connection_id)
+        row = groups.get(key)
+        if row is None:
+            partner = None
+            if a is not None and b is not None:
+                partner = b.name if a.id == outcome.registration_id else a.name
+            row = OutcomeRow(name, str(role), (), partner, "", days, outcome.reported_at)
+        groups[key] = replace(
+            row, types=(*row.types, str(outcome.type)), text=row.text or outcome.text
         )
-    return result
+    order = {t: i for i, t in enumerate(core.OUTCOME_TYPES)}
+    return [
+        replace(row, types=tuple(sorted(row.types, key=lambda t: order.get(t, len(order)))))
+        for row in groups.values()
+    ]
 
 
 # --------------------------------------------------------------------------- across events
@@ -320,11 +327,13 @@ def _attendances(event_ids: Sequence[int]) -> list[core.Attendance]:
 
 
 def institution_overview(
-    events: Sequence[Event], start: datetime, end: datetime
+    events: Sequence[Event], start: datetime, end: datetime, now: datetime
 ) -> InstitutionOverview:
-    """Figures for the given events that started in [start, end), oldest first."""
+    """Figures for the given events that started in [start, end) and have ended by ``now``,
+    oldest first (an event still to come has no attendance or outcomes to count)."""
     chosen = sorted(
-        (e for e in events if start <= e.starts_at < end), key=lambda e: (e.starts_at, e.id)
+        (e for e in events if start <= e.starts_at < end and e.ends_at <= now),
+        key=lambda e: (e.starts_at, e.id),
     )
     ids = [e.id for e in chosen]
     lines = []
@@ -390,3 +399,178 @@ def institution_overview(
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- labels and PDF
+
+
+def outcome_label(type_: str) -> str:
+    from flask_babel import gettext as _
+
+    return {
+        "still_in_touch": _("Still in touch"),
+        "internship": _("Internship"),
+        "job": _("Job offer"),
+        "thesis": _("Thesis or project topic"),
+        "project": _("Student or company project"),
+        "research_collaboration": _("Research collaboration"),
+        "guest_lecture": _("Guest lecture"),
+        "joint_application": _("Joint application"),
+        "nothing_yet": _("Nothing yet"),
+    }.get(type_, type_)
+
+
+def role_label(role: str) -> str:
+    from flask_babel import gettext as _
+
+    return {
+        "student": _("Students"),
+        "employer": _("Employers"),
+        "staff": _("Higher-education staff"),
+    }.get(role, role)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{round(100 * value)} %"
+
+
+def _one(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def institution_report_context(
+    overview: InstitutionOverview, year: int, *, organizer: str, now: datetime
+) -> dict[str, object]:
+    """Plain data (and SVG charts) for ``templates/pdf/institution_report.html``."""
+    from flask_babel import gettext as _
+
+    from ..i18n import format_in_zone
+    from ..pdf import charts
+
+    fb = overview.feedback
+    o = overview.outcomes
+    events = [
+        {
+            "date": format_in_zone(line.starts_at, line.timezone, "d MMM y"),
+            "title": line.title,
+            "attendees": line.attendees,
+            "response_rate": _pct(line.feedback.response_rate),
+            "rating": _one(line.feedback.average_rating),
+            "nps": "–" if line.feedback.nps is None else f"{line.feedback.nps:+.0f}",
+            "connections": line.connections,
+            "with_result": line.outcomes.people_with_result,
+            "results": line.outcomes.results,
+        }
+        for line in overview.events
+    ]
+    types = [
+        {
+            "label": outcome_label(c.type),
+            "people": c.people,
+            "connections": c.connections,
+        }
+        for c in o.by_type
+    ]
+    type_chart = charts.bar_chart(
+        [(outcome_label(c.type), c.people) for c in o.by_type if c.people],
+        title=_("Outcomes reported, by type (people)"),
+        colour="#0f7b6c",
+        empty=_("No outcomes reported yet"),
+    )
+    timeline_chart = None
+    if len(overview.events) >= 3:
+        timeline_chart = charts.line_chart(
+            [format_in_zone(line.starts_at, line.timezone, "d MMM") for line in overview.events],
+            [
+                charts.Series(_("Attendees"), [line.attendees for line in overview.events]),
+                charts.Series(
+                    _("Confirmed connections"), [line.connections for line in overview.events]
+                ),
+                charts.Series(
+                    _("People with a result"),
+                    [line.outcomes.people_with_result for line in overview.events],
+                ),
+            ],
+            title=_("Events over the year"),
+        )
+    repeating = [org for org in overview.organizations if org.repeat]
+    others = [org for org in overview.organizations if not org.repeat]
+    organizations = [
+        {
+            "name": org.name,
+            "kind": {
+                "employer": _("Employer"),
+                "higher_education": _("Higher education"),
+            }.get(org.kind, _("Other")),
+            "events": org.events,
+            "people": org.people,
+            "attendances": org.attendances,
+            "results": org.results,
+        }
+        for org in (repeating + others)[:40]
+    ]
+    rep = overview.repeat
+    return {
+        "year": year,
+        "organizer": organizer,
+        "generated": format_in_zone(now, "UTC", "d MMMM y"),
+        "kpis": [
+            (str(len(overview.events)), _("Events")),
+            (str(overview.attendees), _("Attendances")),
+            (str(overview.people), _("Different people")),
+            (_pct(rep.returning_share), _("Came to two or more events")),
+            (_pct(fb.response_rate), _("Survey response rate")),
+            (_one(fb.average_rating), _("Average rating (1–5)")),
+            ("–" if fb.nps is None else f"{fb.nps:+.0f}", _("Net promoter score")),
+            (str(overview.connections), _("Confirmed connections")),
+            (str(o.people_with_result), _("People reporting a result")),
+        ],
+        "events": events,
+        "types": types,
+        "type_chart": type_chart,
+        "timeline_chart": timeline_chart,
+        "organizations": organizations,
+        "organizations_total": len(overview.organizations),
+        "repeating_total": len(repeating),
+        "repeat": {
+            "people": rep.people,
+            "returning": rep.returning,
+            "share": _pct(rep.returning_share),
+            "distribution": [{"events": n, "people": p} for n, p in rep.distribution],
+            "by_role": [
+                {"role": role_label(r), "people": p, "returning": ret} for r, p, ret in rep.by_role
+            ],
+        },
+        "feedback": {
+            "invited": fb.invited,
+            "responses": fb.responses,
+            "response_rate": _pct(fb.response_rate),
+            "average_rating": _one(fb.average_rating),
+            "nps": "–" if fb.nps is None else f"{fb.nps:+.0f}",
+            "usefulness": _one(fb.average_usefulness),
+            "valuable": _pct(fb.valuable_share),
+        },
+        "results_total": o.results,
+        "people_reporting": o.people_reporting,
+        "people_with_result": o.people_with_result,
+    }
+
+
+def institution_report_pdf(
+    events: Sequence[Event], year: int, *, organizer: str, now: datetime
+) -> bytes:
+    """The institution report for a calendar year of the given events, as PDF bytes."""
+    from flask_babel import get_locale
+    from flask_babel import gettext as _
+
+    from ..pdf import render_pdf
+
+    start, end = year_bounds(year)
+    overview = institution_overview(events, start, end, now)
+    context = institution_report_context(overview, year, organizer=organizer, now=now)
+    return render_pdf(
+        "institution_report.html",
+        context,
+        title=_("What came of our events in %(year)d", year=year),
+        lang=str(get_locale() or "en"),
+    )
