@@ -12,3 +12,4 @@ from . import openapi  # noqa: E402,F401
 from . import events  # noqa: E402,F401
 from . import registrations  # noqa: E402,F401
 from . import public  # noqa: E402,F401
+from . import matching  # noqa: E402,F401

@@ -327,6 +327,105 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
+# Matching and meetings (eventnet/api/matching.py).
+_PAGE_PARAMS = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
+]
+_PERSON = {
+    "type": "object",
+    "required": ["registration_id", "email", "name", "role"],
+    "properties": {
+        "registration_id": {"type": "integer"},
+        "email": {"type": "string"},
+        "name": {"type": "string"},
+        "role": {"type": "string", "enum": ROLES},
+    },
+}
+SCHEMAS.update(
+    {
+        "Recommendation": {
+            "type": "object",
+            "required": ["rank", "partner_id", "partner_email", "score", "explanation"],
+            "properties": {
+                "rank": {"type": "integer", "minimum": 1},
+                "partner_id": {"type": "integer", "description": "The partner's registration."},
+                "partner_email": {"type": "string"},
+                "partner_name": {"type": "string"},
+                "partner_role": {"type": "string", "enum": ROLES},
+                "score": {"type": "number"},
+                "explanation": {
+                    "type": "string",
+                    "description": "Why they should meet, in the Accept-Language language.",
+                },
+                "reasons": {
+                    "type": "array",
+                    "description": "The explanation as codes: kind, tags, weight.",
+                    "items": {"type": "object"},
+                },
+                "pinned": {"type": "boolean", "description": "Pinned by an organizer."},
+            },
+        },
+        "AttendeeRecommendations": {
+            "type": "object",
+            "required": ["registration_id", "email", "recommendations"],
+            "properties": {
+                **_PERSON["properties"],
+                "recommendations": {"type": "array", "items": _ref("Recommendation")},
+            },
+        },
+        "RecommendationList": {
+            "type": "object",
+            "required": ["event", "items", "total", "page", "per_page"],
+            "properties": {
+                "event": {"type": "string"},
+                "k": {"type": "integer"},
+                "published_at": NULLABLE_TIME,
+                "total": {"type": "integer", "description": "Attendees with a list."},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "items": {"type": "array", "items": _ref("AttendeeRecommendations")},
+            },
+        },
+        "Meeting": {
+            "type": "object",
+            "required": ["id", "slot", "table", "status", "partners"],
+            "properties": {
+                "id": {"type": "integer"},
+                "slot": {
+                    "type": "object",
+                    "required": ["id", "starts_at", "ends_at"],
+                    "properties": {"id": {"type": "integer"}, "starts_at": TIME, "ends_at": TIME},
+                },
+                "table": {
+                    "type": "object",
+                    "required": ["id", "label"],
+                    "properties": {"id": {"type": "integer"}, "label": {"type": "string"}},
+                },
+                "status": {"type": "string", "enum": ["scheduled", "held", "no_show", "cancelled"]},
+                "source": {"type": "string", "enum": ["request", "recommendation", "organizer"]},
+                "locked": {"type": "boolean"},
+                "score": {"type": "number"},
+                "request_id": {"type": ["integer", "null"]},
+                "marked_at": NULLABLE_TIME,
+                "partners": {"type": "array", "items": _PERSON, "minItems": 2, "maxItems": 2},
+            },
+        },
+        "MeetingList": {
+            "type": "object",
+            "required": ["event", "items", "total", "page", "per_page"],
+            "properties": {
+                "event": {"type": "string"},
+                "timezone": {"type": "string"},
+                "published_at": NULLABLE_TIME,
+                "total": {"type": "integer"},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "items": {"type": "array", "items": _ref("Meeting")},
+            },
+        },
+    }
+)
+
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 REG_ID = {
     "name": "registration_id",
@@ -527,6 +626,60 @@ def build_spec(base_url: str) -> dict[str, Any]:
                         "200": _json(_ref("CheckIn"), "Check-in undone."),
                         "401": UNAUTHORIZED,
                         "404": NOT_FOUND,
+                    },
+                },
+            },
+            "/events/{slug}/recommendations": {
+                "parameters": [SLUG],
+                "get": {
+                    "operationId": "listRecommendations",
+                    "summary": "Each attendee's ranked, explained recommendations.",
+                    "security": TOKEN,
+                    "parameters": [
+                        *_PAGE_PARAMS,
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "description": "Attendees per page.",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("RecommendationList"), "One page of attendees."),
+                        "401": UNAUTHORIZED,
+                        "404": NOT_FOUND,
+                        "422": INVALID,
+                    },
+                },
+            },
+            "/events/{slug}/meetings": {
+                "parameters": [SLUG],
+                "get": {
+                    "operationId": "listMeetings",
+                    "summary": "Scheduled meetings by slot and table, with both partners.",
+                    "security": TOKEN,
+                    "parameters": [
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "description": "Default: every meeting that is not cancelled.",
+                            "schema": {
+                                "type": "string",
+                                "enum": ["scheduled", "held", "no_show", "cancelled"],
+                            },
+                        },
+                        *_PAGE_PARAMS,
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("MeetingList"), "One page of meetings."),
+                        "401": UNAUTHORIZED,
+                        "404": NOT_FOUND,
+                        "422": INVALID,
                     },
                 },
             },

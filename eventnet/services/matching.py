@@ -676,6 +676,84 @@ def overrides_of(event_id: int) -> list[tuple[MatchOverride, Registration, Regis
     return [(o, a, b) for o, a, b in rows]
 
 
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class AttendeeRecommendations:
+    registration_id: int
+    email: str
+    name: str
+    role: str
+    items: list[dict[str, Any]]
+
+
+def recommendations_page(
+    event_id: int, *, page: int = 1, per_page: int = 100
+) -> tuple[list[AttendeeRecommendations], int]:
+    """Stored lists per attendee (by registration id), one page of attendees, and the total.
+
+    Each item: ``rank, partner_id, partner_email, partner_name, partner_role, score,
+    reasons, pinned``; three queries whatever the page size.
+    """
+    attendee_ids = (
+        sa.select(Recommendation.registration_id)
+        .where(Recommendation.event_id == event_id)
+        .distinct()
+    )
+    total = int(
+        db.session.scalar(sa.select(sa.func.count()).select_from(attendee_ids.subquery())) or 0
+    )
+    ids = list(
+        db.session.scalars(
+            attendee_ids.order_by(Recommendation.registration_id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    if not ids:
+        return [], total
+    rows = db.session.scalars(
+        sa.select(Recommendation)
+        .where(Recommendation.event_id == event_id, Recommendation.registration_id.in_(ids))
+        .order_by(Recommendation.registration_id, Recommendation.rank)
+    ).all()
+    people = {
+        r.id: r
+        for r in db.session.execute(
+            sa.select(
+                Registration.id, Registration.email, Registration.name, Registration.role
+            ).where(Registration.id.in_(set(ids) | {r.partner_id for r in rows}))
+        )
+    }
+    lists: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for r in rows:
+        partner = people[r.partner_id]
+        lists[r.registration_id].append(
+            {
+                "rank": r.rank,
+                "partner_id": r.partner_id,
+                "partner_email": partner.email,
+                "partner_name": partner.name,
+                "partner_role": partner.role.value,
+                "score": round(float(r.score), 6),
+                "reasons": list(r.reasons or []),
+                "pinned": any(x.get("kind") == "pinned" for x in r.reasons or []),
+            }
+        )
+    out = [
+        AttendeeRecommendations(
+            registration_id=i,
+            email=people[i].email,
+            name=people[i].name,
+            role=people[i].role.value,
+            items=lists[i],
+        )
+        for i in ids
+    ]
+    return out, total
+
+
 # --------------------------------------------------------------------------- background
 
 

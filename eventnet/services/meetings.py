@@ -963,6 +963,37 @@ def event_meetings(event_id: int) -> list[Meeting]:
     )
 
 
+def meetings_page(
+    event_id: int,
+    *,
+    status: MeetingStatus | None = None,
+    page: int = 1,
+    per_page: int = 500,
+) -> tuple[list[Meeting], int]:
+    """Meetings (not cancelled, unless asked for) by slot and table, one page, and the total."""
+    where = [Meeting.event_id == event_id]
+    where.append(Meeting.status == status if status else Meeting.status != MeetingStatus.CANCELLED)
+    total = int(
+        db.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(*where)) or 0
+    )
+    rows = db.session.scalars(
+        sa.select(Meeting)
+        .where(*where)
+        .join(MeetingSlot, MeetingSlot.id == Meeting.slot_id)
+        .join(MeetingTable, MeetingTable.id == Meeting.table_id)
+        .options(
+            selectinload(Meeting.slot),
+            selectinload(Meeting.table),
+            selectinload(Meeting.first),
+            selectinload(Meeting.second),
+        )
+        .order_by(MeetingSlot.starts_at, MeetingTable.position, MeetingTable.label, Meeting.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), total
+
+
 def people_without_meetings(event_id: int) -> list[Registration]:
     """Participants with no scheduled, held or missed meeting, by name."""
     busy = (
