@@ -6,8 +6,9 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..extensions import csrf
+from ..extensions import csrf, limiter
 from ..models import QuoteConsent, utcnow
+from ..public.views import public_post_limit
 from ..services import DomainError
 from ..services import feedback as feedback_service
 from ..services import follow_ups as follow_up_service
@@ -33,6 +34,7 @@ def _in_event_zone(event_timezone: str) -> None:
 
 
 @bp.route("/survey/<token>", methods=["GET", "POST"])
+@limiter.limit(public_post_limit, methods=["POST"])
 def survey(token: str) -> str | Response | tuple[str, int]:
     now = utcnow()
     view = feedback_service.load_survey(token, now)
@@ -98,6 +100,7 @@ def survey(token: str) -> str | Response | tuple[str, int]:
 
 
 @bp.route("/follow-up/<token>", methods=["GET", "POST"])
+@limiter.limit(public_post_limit, methods=["POST"])
 def follow_up(token: str) -> str | Response | tuple[str, int]:
     now = utcnow()
     view = follow_up_service.load_follow_up(token)
@@ -135,6 +138,7 @@ def follow_up(token: str) -> str | Response | tuple[str, int]:
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@limiter.limit(public_post_limit, methods=["POST"])
 @csrf.exempt  # RFC 8058 one-click: the mail client POSTs without our CSRF token
 def unsubscribe(token: str) -> str | Response:
     """GET shows a button (link scanners must not unsubscribe anyone); POST unsubscribes."""
@@ -151,6 +155,7 @@ def unsubscribe(token: str) -> str | Response:
 
 
 @bp.route("/resubscribe/<token>", methods=["POST"])
+@limiter.limit(public_post_limit)
 def resubscribe(token: str) -> Response:
     follow_up_service.resubscribe(token, utcnow())
     flash(_("Welcome back: we will ask you about future events again."), "success")
