@@ -71,9 +71,15 @@ def is_bearer_api_call() -> bool:
 
 def cross_site_problem() -> str | None:
     """Why this request looks cross-site (None when it does not)."""
-    if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+    fetch_site = request.headers.get("Sec-Fetch-Site", "").strip().lower()
+    if fetch_site == "cross-site":
         return "sec-fetch-site"
     origin = request.headers.get("Origin")
+    if origin is not None and origin.strip() == "null" and fetch_site == "same-origin":
+        # Pages sent with `Referrer-Policy: no-referrer` (the manage link, /r/<token>) make
+        # browsers send `Origin: null` even for their own forms; Sec-Fetch-Site, which pages
+        # cannot forge, still says same-origin.
+        return None
     if origin is not None and _origin(origin.strip()) not in trusted_origins():
         return "origin"  # also "null" (sandboxed frames, cross-origin redirects)
     return None
@@ -117,7 +123,8 @@ def _request_budget() -> None:
         scope, setting = "budget-public-post", config.get("RATELIMIT_PUBLIC_BUDGET")
     if not setting:
         return
-    if not limiter.limiter.hit(parse(str(setting)), scope, get_remote_address()):
+    prefix = str(config.get("RATELIMIT_KEY_PREFIX") or "")
+    if not limiter.limiter.hit(parse(str(setting)), prefix + scope, get_remote_address()):
         raise TooManyRequests()
 
 
