@@ -352,8 +352,14 @@ def _render_schedule(event: Event, form: MaxMeetingsForm, status: int = 200) -> 
         shown = [int(chosen)]
     else:
         shown = [next((s.id for s in slots if s.id in by_slot), 0)]
+    agendas_job = matching_svc.latest_job(event.id, meetings_svc.AGENDAS_JOB)
     return render_template(
         "admin/matching_schedule.html",
+        agenda_count=meetings_svc.agenda_count(event.id),
+        agendas_inline_max=meetings_svc.AGENDAS_INLINE_MAX,
+        agendas_job=agendas_job,
+        agendas_running=agendas_job is not None
+        and agendas_job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
         event=event,
         form=form,
         job=job,
@@ -461,18 +467,53 @@ def schedule_job(slug: str, job_id: int) -> Response:
 
 @bp.route("/events/<slug>/schedule/agendas.pdf")
 def schedule_pdf(slug: str) -> Response:
+    """Small events: the printed agendas right away (large ones: `schedule_agendas_job`)."""
     from ..i18n import current_language
-    from ..pdf import pdf_response, render_pdf
+    from ..pdf import pdf_response
 
     event = load_event(slug)
-    agendas = [a for a in meetings_svc.agendas_for_event(event.id) if a.items]
-    if not agendas:
-        flash(_("There are no meetings to print yet."), "error")
+    if meetings_svc.agenda_count(event.id) > meetings_svc.AGENDAS_INLINE_MAX:
+        flash(_("Many agendas: prepare the PDF in the background instead."), "error")
         return redirect(url_for("admin.schedule", slug=slug))
-    pdf = render_pdf(
-        "pdf/agenda.html",
-        meetings_svc.agenda_pdf_context(event, agendas),
-        title=_("Meeting agendas: %(title)s", title=event.title),
-        lang=current_language(),
-    )
+    try:
+        pdf = meetings_svc.agendas_pdf(event.id, current_language())
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("admin.schedule", slug=slug))
     return pdf_response(pdf, f"agendas-{event.slug}.pdf")
+
+
+@bp.route("/events/<slug>/schedule/agendas", methods=["POST"])
+def schedule_agendas_job(slug: str) -> Response:
+    from ..i18n import current_language
+
+    event = load_event(slug)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        job = matching_svc.start_job(
+            meetings_svc.AGENDAS_JOB,
+            event.id,
+            utcnow(),
+            params={"lang": current_language()},
+            actor=current_user,
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.schedule", slug=slug))
+    enqueue(meetings_svc.run_agendas_pdf_job, job.id, queue="reports")
+    if not uses_workers():
+        _flash_job(job.id, _("The agendas PDF is ready."))
+    return redirect(url_for("admin.schedule", slug=slug, _anchor="agendas-heading"))
+
+
+@bp.route("/events/<slug>/schedule/agendas/<int:job_id>.pdf")
+def schedule_agendas_download(slug: str, job_id: int) -> Response:
+    from ..pdf import pdf_response
+
+    event = load_event(slug)
+    return pdf_response(
+        meetings_svc.agendas_pdf_file(event.id, job_id), f"agendas-{event.slug}-{job_id}.pdf"
+    )

@@ -802,10 +802,17 @@ def job_progress(job_id: int) -> Progress:
     return report
 
 
-def finish_job(job_id: int, *, result: Mapping[str, Any] | None = None, error: str = "") -> None:
+def finish_job(
+    job_id: int,
+    *,
+    result: Mapping[str, Any] | None = None,
+    error: str = "",
+    result_path: str | None = None,
+) -> None:
     job = db.session.get(BackgroundJob, job_id)
     if job is None:
         return
+    job.result_path = result_path
     job.status = JobStatus.FAILED if error else JobStatus.FINISHED
     job.progress = 100
     job.error = error

@@ -952,6 +952,100 @@ def agenda_pdf_context(event: Event, agendas: Iterable[Agenda]) -> dict[str, Any
     }
 
 
+AGENDAS_JOB = "agendas_pdf"
+AGENDAS_INLINE_MAX = 150  # agendas rendered in the request; more go through a background job
+
+
+def agendas_pdf(event_id: int, lang: str, *, timeout: float | None = None) -> bytes:
+    """One PDF with a page per attendee who has meetings (for the organizer to print)."""
+    from flask_babel import force_locale
+
+    from ..pdf import render_pdf
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound(_("This event does not exist."))
+    agendas = [a for a in agendas_for_event(event_id) if a.items]
+    if not agendas:
+        raise DomainError(_("There are no meetings to print yet."))
+    with force_locale(lang):
+        return render_pdf(
+            "pdf/agenda.html",
+            agenda_pdf_context(event, agendas),
+            title=_("Meeting agendas: %(title)s", title=event.title),
+            lang=lang,
+            timeout=timeout,
+        )
+
+
+def agenda_count(event_id: int) -> int:
+    """How many attendees have a meeting (pages of the printed agendas)."""
+    firsts = sa.select(Meeting.first_id.label("rid")).where(
+        Meeting.event_id == event_id, Meeting.status != MeetingStatus.CANCELLED
+    )
+    seconds = sa.select(Meeting.second_id.label("rid")).where(
+        Meeting.event_id == event_id, Meeting.status != MeetingStatus.CANCELLED
+    )
+    both = sa.union(firsts, seconds).subquery()
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(both)) or 0)
+
+
+def run_agendas_pdf_job(job_id: int) -> None:
+    """Job body: render the printed agendas and keep the file under the instance folder."""
+    import secrets
+    from pathlib import Path
+
+    from flask import current_app
+
+    from ..models import BackgroundJob
+    from ..pdf import PdfError
+
+    job = db.session.get(BackgroundJob, job_id)
+    if job is None or job.event_id is None:
+        return
+    event_id, lang = job.event_id, str((job.params or {}).get("lang") or "en")
+    job_progress(job_id)(10, _("Laying out the pages"))
+    try:
+        pdf = agendas_pdf(
+            event_id,
+            lang,
+            timeout=float(current_app.config.get("REPORT_JOB_TIMEOUT_SECONDS", 600)),
+        )
+    except (PdfError, DomainError) as exc:
+        db.session.rollback()
+        finish_job(job_id, error=exc.message)
+        return
+    folder = Path(current_app.instance_path) / "agendas" / f"event-{event_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"agendas-{job_id}-{secrets.token_hex(8)}.pdf"
+    path.write_bytes(pdf)
+    finish_job(job_id, result_path=str(path.relative_to(current_app.instance_path)))
+
+
+def agendas_pdf_file(event_id: int, job_id: int) -> bytes:
+    """The file of a finished agendas job of this event (the caller checked access)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from ..models import BackgroundJob, JobStatus
+
+    job = db.session.get(BackgroundJob, job_id)
+    if (
+        job is None
+        or job.event_id != event_id
+        or job.kind != AGENDAS_JOB
+        or job.status != JobStatus.FINISHED
+        or not job.result_path
+    ):
+        raise NotFound(_("This file does not exist."))
+    root = Path(current_app.instance_path).resolve()
+    path = (root / job.result_path).resolve()
+    if root not in path.parents or not path.is_file():
+        raise NotFound(_("This file does not exist."))
+    return path.read_bytes()
+
+
 def event_meetings(event_id: int) -> list[Meeting]:
     return list(
         db.session.scalars(

@@ -206,3 +206,31 @@ def test_schedule_without_slots_says_what_to_do(client, app) -> None:
     )
     follow = client.get(run.headers["Location"]).get_data(as_text=True)
     assert "Add meeting slots and tables before scheduling." in follow
+
+
+def test_large_events_prepare_the_printed_agendas_in_the_background(
+    client, setup, monkeypatch
+) -> None:
+    from eventnet.services import meetings as meetings_svc
+
+    monkeypatch.setattr(meetings_svc, "AGENDAS_INLINE_MAX", 1)
+    login(client, "matcher@uni.example", PASSWORD)
+    base = f"/admin/events/{setup['slug']}"
+    post_form(client, f"{base}/matching", {**settings(), "action": "run"})
+    post_form(client, f"{base}/schedule/run", {"schedule-max_meetings": 2}, page=f"{base}/schedule")
+    page = client.get(f"{base}/schedule").get_data(as_text=True)
+    assert "Prepare the agendas PDF" in page
+    assert client.get(f"{base}/schedule/agendas.pdf").status_code == 302  # too many for inline
+    queued = client.post(f"{base}/schedule/agendas", data={"csrf_token": csrf_from(page)})
+    assert queued.status_code == 302
+    page = client.get(f"{base}/schedule").get_data(as_text=True)
+    assert "The agendas PDF is ready." in page
+    with client.application.app_context():
+        from eventnet.services.matching import latest_job
+
+        job = latest_job(setup["event_id"], meetings_svc.AGENDAS_JOB)
+        assert job is not None and job.status.value == "finished" and job.result_path
+        job_id = job.id
+    pdf = client.get(f"{base}/schedule/agendas/{job_id}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get(f"{base}/schedule/agendas/{job_id + 999}.pdf").status_code == 404
