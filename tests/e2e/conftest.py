@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import make_test_app, migrate_to_head
+from tests.conftest import SmtpServer, make_test_app, migrate_to_head
 
 CHROMIUM = os.environ.get("EVENTNET_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,9 +47,19 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpServer
+) -> Iterator[LiveServer]:
     tmp: Path = tmp_path_factory.mktemp("live")
-    app = make_test_app(tmp, f"sqlite:///{tmp / 'live.sqlite3'}", BASE_URL="http://127.0.0.1")
+    # Mail goes to the real SMTP server of tests/conftest.py: journeys read it from there.
+    app = make_test_app(
+        tmp,
+        f"sqlite:///{tmp / 'live.sqlite3'}",
+        BASE_URL="http://127.0.0.1",
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=smtp_server.host,
+        MAIL_PORT=smtp_server.port,
+    )
     migrate_to_head(app)
     with app.app_context():
         from eventnet.demo import load_demo

@@ -153,3 +153,22 @@ def test_new_link_revokes_the_old_one(client) -> None:
     mail = db.session.scalar(sa.select(OutboxMessage))
     new_token = mail.body_text.split("/r/")[1].split()[0]
     assert client.get(f"/r/{new_token}").status_code == 200
+
+
+def test_portal_forms_work_although_no_referrer_makes_the_origin_null(client) -> None:
+    # Browsers send `Origin: null` from pages with `Referrer-Policy: no-referrer`.
+    setup_registration()
+    page = client.get(f"/r/{TOKEN}/cancel").get_data(as_text=True)
+    from tests.conftest import csrf_from
+
+    token = csrf_from(page)
+    forged = client.post(
+        f"/r/{TOKEN}/cancel", data={"csrf_token": token}, headers={"Origin": "null"}
+    )
+    assert forged.status_code == 403
+    same_site = client.post(
+        f"/r/{TOKEN}/cancel",
+        data={"csrf_token": token},
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert same_site.status_code == 302
