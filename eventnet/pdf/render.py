@@ -49,6 +49,8 @@ class RenderResult:
     parse_seconds: float  # HTML and CSS parsing, layout (WeasyPrint's "render")
     write_seconds: float  # PDF serialization (fonts subset and embedded, tags)
     total_seconds: float  # as seen by the caller, including the child's start
+    cpu_seconds: float = 0.0  # CPU time of layout + writing in the child (load-independent)
+    peak_rss_mib: float = 0.0  # the child's peak memory
 
 
 def _context():  # type: ignore[no-untyped-def]
@@ -59,6 +61,60 @@ def _context():  # type: ignore[no-untyped-def]
         # Only takes effect before the fork server starts; harmless afterwards.
         ctx.set_forkserver_preload([_CHILD_MODULE])
     return ctx
+
+
+try:  # A forkserver Process that does not re-import the parent's __main__ (see below).
+    import io as _io
+    import os as _os
+    from multiprocessing import forkserver as _forkserver
+    from multiprocessing import popen_forkserver as _popen_forkserver
+    from multiprocessing import reduction as _reduction
+    from multiprocessing import spawn as _spawn
+    from multiprocessing import util as _mp_util
+    from multiprocessing.context import ForkServerProcess as _ForkServerProcess
+    from multiprocessing.context import set_spawning_popen as _set_spawning_popen
+
+    class _CleanPopen(_popen_forkserver.Popen):  # type: ignore[misc,name-defined]
+        """``popen_forkserver.Popen._launch`` minus the main-module preparation."""
+
+        def _launch(self, process_obj: Any) -> None:
+            prep_data = _spawn.get_preparation_data(process_obj._name)
+            prep_data.pop("init_main_from_path", None)
+            prep_data.pop("init_main_from_name", None)
+            buf = _io.BytesIO()
+            _set_spawning_popen(self)
+            try:
+                _reduction.dump(prep_data, buf)
+                _reduction.dump(process_obj, buf)
+            finally:
+                _set_spawning_popen(None)
+            self.sentinel, w = _forkserver.connect_to_new_process(self._fds)
+            _parent_w = _os.dup(w)
+            self.finalizer = _mp_util.Finalize(self, _mp_util.close_fds, (_parent_w, self.sentinel))
+            with open(w, "wb", closefd=True) as f:
+                f.write(buf.getbuffer())
+            self.pid = _forkserver.read_signed(self.sentinel)
+
+    class _CleanForkServerProcess(_ForkServerProcess):  # type: ignore[misc,valid-type]
+        @staticmethod
+        def _Popen(process_obj: Any) -> Any:
+            return _CleanPopen(process_obj)
+
+except (ImportError, AttributeError):  # pragma: no cover - other Pythons: the standard Process
+    _CleanForkServerProcess = None  # type: ignore[assignment,misc]
+
+
+def _process_class(ctx: Any) -> Any:
+    """A Process that does not re-import the parent's ``__main__`` in the child.
+
+    multiprocessing runs the main script again in every forkserver/spawn child (as
+    ``__mp_main__``) so that functions defined there can be unpickled. Our child only runs
+    `eventnet.pdf._child`, so that is wasted work at best and breaks at worst (scripts without
+    an ``if __name__ == "__main__"`` guard, code piped to ``python -``).
+    """
+    if ctx.get_start_method() == "forkserver" and _CleanForkServerProcess is not None:
+        return _CleanForkServerProcess
+    return ctx.Process
 
 
 def _check_plain(value: Any, path: str = "context", depth: int = 0) -> None:
@@ -135,7 +191,9 @@ def _run_child(target: Any, args: tuple[Any, ...], timeout: float) -> dict[str, 
     """Run ``target(sender, *args)`` in a fresh child; its message, or PdfTimeout/PdfError."""
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=target, args=(sender, *args), name="eventnet-pdf", daemon=True)
+    process = _process_class(ctx)(
+        target=target, args=(sender, *args), name="eventnet-pdf", daemon=True
+    )
     process.start()
     sender.close()
     try:
@@ -203,4 +261,6 @@ def html_to_pdf(
         parse_seconds=message["parse_seconds"],
         write_seconds=message["write_seconds"],
         total_seconds=time.perf_counter() - started,
+        cpu_seconds=message.get("cpu_seconds", 0.0),
+        peak_rss_mib=message.get("max_rss_kib", 0) / 1024,
     )

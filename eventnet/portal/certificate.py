@@ -14,4 +14,4 @@ from . import bp
 def certificate_pdf(token: str) -> Response:
     certificate, _slug = certificate_for_token(token, current_language())
     pdf = render_certificate(certificate, current_language())
-    return pdf_response(pdf, f"{filename_for(certificate.name)}.pdf")
+    return pdf_response(pdf, f"{filename_for(certificate.name, certificate.code)}.pdf")

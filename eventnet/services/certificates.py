@@ -121,10 +121,11 @@ def render_certificate(certificate: Certificate, lang: str = "en") -> bytes:
     )
 
 
-def filename_for(name: str) -> str:
+def filename_for(name: str, code: str = "") -> str:
+    """``certificate-zoe-bronte``; names without Latin letters use the ticket code."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()
-    return f"certificate-{slug or 'attendee'}"
+    return f"certificate-{slug or code.lower() or 'attendee'}"
 
 
 def certificates_zip(
@@ -158,7 +159,7 @@ def certificates_zip(
             ]
             pdfs = html_to_pdfs(docs, lang=lang, timeout=timeout)
             for cert, pdf in zip(batch, pdfs, strict=True):
-                name = filename_for(cert.name)
+                name = filename_for(cert.name, cert.code)
                 candidate, n = name, 2
                 while candidate in used:
                     candidate, n = f"{name}-{n}", n + 1

@@ -71,6 +71,8 @@ class ReportTimings:
     layout: float = 0.0  # WeasyPrint's layout in the child process
     write: float = 0.0  # PDF serialization in the child
     total: float = 0.0
+    cpu: float = 0.0  # CPU seconds: this process (queries to HTML) + the child (layout, PDF)
+    layout_peak_rss_mib: float = 0.0
     pages: int = 0
     refused_urls: tuple[str, ...] = ()  # what the document tried to load and was refused
     extra: dict[str, float] = field(default_factory=dict)
@@ -386,6 +388,7 @@ def build_event_report(
 
     timings = timings if timings is not None else ReportTimings()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     data = gather_report_data(event_id, now, include_attendees=include_attendees)
     t1 = time.perf_counter()
     if progress:
@@ -397,6 +400,7 @@ def build_event_report(
     title = report_title(data.event.title)
     html = render_html("report.html", context, title=title, lang=lang)
     t3 = time.perf_counter()
+    cpu_parent = time.process_time() - cpu_started
     if progress:
         progress(40, _("Laying out the pages"))
     if timeout is None:
@@ -408,6 +412,8 @@ def build_event_report(
     timings.total = time.perf_counter() - started
     timings.pages = result.pages
     timings.refused_urls = result.refused_urls
+    timings.cpu = cpu_parent + result.cpu_seconds
+    timings.layout_peak_rss_mib = result.peak_rss_mib
     return result.pdf
 
 
