@@ -32,6 +32,7 @@ from ..models import (
     TagKind,
 )
 from ..services.tokens import TICKET_ALPHABET, hash_token
+from ..services.waitlist import plan_promotions
 from . import data
 
 DEMO_ORGANIZER_EMAIL = "organizer@eventnet.example"
@@ -75,6 +76,7 @@ class _World:
         self.organizations: dict[str, Organization] = {}
         self.persons: dict[str, Person] = {}
         self.used_codes: set[str] = set()
+        self.manage_tokens: dict[str, str] = {}  # "<slug>:<email>" -> manage token
 
     def organization(self, name: str, country: str, kind: OrganizationKind) -> Organization:
         key = Organization.key_for(name)
@@ -88,6 +90,11 @@ class _World:
 
     def token(self, purpose: str) -> str:
         return hashlib.sha256(f"{purpose}:{self.rng.random()}".encode()).hexdigest()[:43]
+
+    def manage_token(self, slug: str, email: str) -> str:
+        token = self.token(f"{slug}:{email}")
+        self.manage_tokens[f"{slug}:{email}"] = token
+        return token
 
     def ticket_code(self) -> str:
         while True:
@@ -231,7 +238,7 @@ def _register_all(
             languages=sorted({"English", rng.choice(data.LANGUAGES)}),
             dietary_needs=rng.choice(data.DIETARY),
             ticket_code=world.ticket_code(),
-            manage_token_hash=hash_token(world.token(f"{event.slug}:{person.email}")),
+            manage_token_hash=hash_token(world.manage_token(event.slug, person.email)),
             source="demo",
         )
         if role == AttendeeRole.STUDENT:
@@ -350,42 +357,46 @@ def _cancel_some(world: _World, registrations: list[Registration], share: float)
             reg.manage_token_hash = None
 
 
-def _promote(registrations: list[Registration], quotas: dict[AttendeeRole, int]) -> None:
-    """Fill places freed by cancellations from the waiting list, oldest first."""
-    for role, quota in quotas.items():
-        taken = sum(
-            1
-            for r in registrations
-            if r.role == role
-            and r.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
-        )
-        waiting = sorted(
-            (
-                r
-                for r in registrations
-                if r.role == role and r.status == RegistrationStatus.WAITLISTED
-            ),
-            key=lambda r: r.waitlist_position or 0,
-        )
-        while taken < quota and waiting:
-            reg = waiting.pop(0)
+def _promote(
+    registrations: list[Registration], quotas: dict[AttendeeRole, int], capacity: int
+) -> None:
+    """Fill places freed by cancellations from the waiting list: the same rule as the
+    service (`eventnet.services.waitlist.plan_promotions`), applied in memory."""
+    taken = dict.fromkeys(quotas, 0)
+    for reg in registrations:
+        if reg.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING):
+            taken[reg.role] += 1
+    waiting = sorted(
+        (r for r in registrations if r.status == RegistrationStatus.WAITLISTED),
+        key=lambda r: (r.waitlisted_at or r.created_at, r.waitlist_position or 0),
+    )
+    chosen = plan_promotions(
+        capacity, dict(quotas.items()), taken, [(r.ticket_code, r.role) for r in waiting]
+    )
+    promoted = set(chosen)
+    counters = dict.fromkeys(quotas, 0)
+    for reg in waiting:
+        if reg.ticket_code in promoted:
             reg.status = RegistrationStatus.CONFIRMED
             reg.waitlist_position = None
             reg.promoted_at = reg.confirmed_at = (reg.waitlisted_at or reg.created_at) + timedelta(
                 days=4
             )
-            taken += 1
-        for position, reg in enumerate(waiting, start=1):
-            reg.waitlist_position = position
+        else:
+            counters[reg.role] += 1
+            reg.waitlist_position = counters[reg.role]
 
 
-def _make_pending(world: _World, registrations: list[Registration], count: int) -> None:
-    """The newest few confirmed registrations have not clicked their confirmation link yet."""
+def _make_pending(
+    world: _World, registrations: list[Registration], count: int, now: datetime
+) -> None:
+    """The newest few confirmed registrations have not clicked their confirmation link yet
+    (their hold runs out a few hours from now, so `eventnet tick` releases them later)."""
     confirmed = [r for r in registrations if r.status == RegistrationStatus.CONFIRMED]
     for reg in confirmed[-count:]:
         reg.status = RegistrationStatus.PENDING
         reg.confirmed_at = None
-        reg.pending_expires_at = world.today + timedelta(hours=world.rng.randint(2, 20))
+        reg.pending_expires_at = now + timedelta(hours=world.rng.randint(2, 20))
 
 
 DEMO_IMPROVE = (
@@ -567,6 +578,29 @@ def _demo_follow_up(
             )
 
 
+def _showcase_links(world: _World, slug: str, registrations: list[Registration]) -> list[str]:
+    """Manage links of one confirmed and one wait-listed attendee, to try the portal."""
+    from flask import current_app
+
+    base = str(current_app.config.get("BASE_URL", "")).rstrip("/")
+    links = []
+    for status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+        reg = next(
+            (
+                r
+                for r in registrations
+                if r.status == status
+                and (r.role == AttendeeRole.STUDENT or status == RegistrationStatus.WAITLISTED)
+                and r.consent_profile_at is not None
+            ),
+            None,
+        )
+        if reg is not None:
+            token = world.manage_tokens[f"{slug}:{reg.email}"]
+            links.append(f"{base}/r/{token} ({status.value}, {reg.name})")
+    return links
+
+
 def load_demo(attendees: int = 150, seed: int = 42, now: datetime | None = None) -> DemoSummary:
     """Create the demo organizer, an upcoming event and a past event; commit once."""
     now = now or datetime.now(UTC)
@@ -633,7 +667,7 @@ def load_demo(attendees: int = 150, seed: int = 42, now: datetime | None = None)
         interests = _event_interests(event)
         registrations = _register_all(world, event, n, quotas, interests, past=past)
         _cancel_some(world, registrations, 0.04)
-        _promote(registrations, quotas)
+        _promote(registrations, quotas, event.capacity)
         if past:
             for reg in registrations:
                 if reg.status == RegistrationStatus.CONFIRMED and world.rng.random() < 0.82:
@@ -642,7 +676,8 @@ def load_demo(attendees: int = 150, seed: int = 42, now: datetime | None = None)
                     )
             _demo_follow_up(event, registrations, seed, now)
         else:
-            _make_pending(world, registrations, 4)
+            _make_pending(world, registrations, 4, now)
+            summary.showcase_links += _showcase_links(world, slug, registrations)
         summary.events.append(slug)
         summary.registrations += len(registrations)
     db.session.commit()
