@@ -95,6 +95,7 @@ def gunicorn_env(args: argparse.Namespace) -> dict[str, str]:
         "EVENTNET_GUNICORN_THREADS": str(args.threads),
         "EVENTNET_GUNICORN_ACCESSLOG": "",  # both apps without access logs
         "EVENTNET_GUNICORN_MAX_REQUESTS": "0",
+        "EVENTNET_GUNICORN_PRELOAD": "true",
     }
 
 
@@ -166,7 +167,7 @@ def processes(specs: list[tuple[str, list[str], dict[str, str]]], log_dir: Path)
                 proc.wait()
 
 
-async def wait_until_up(port: int, path: str, seconds: float = 60) -> None:
+async def wait_until_up(port: int, path: str, seconds: float = 240) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -228,6 +229,12 @@ def registration_body(run: str, level: int, n: int) -> bytes:
             "offers": ["Data science"],
             "seeks": ["Internships"],
             "goals": "Meet people who hire international graduates.",
+            "job_title": "Recruiter" if ROLES[n % len(ROLES)] != "student" else "",
+            "degree_programme": "MSc Data Science",
+            "study_level": "master",
+            "graduation_year": 2027,
+            "country": "FI",
+            "languages": ["en"],
             "consent_privacy": True,
             "consent_profile": True,
             "locale": "en",
@@ -568,14 +575,16 @@ def main(argv: list[str] | None = None) -> int:
             ("ceiling", [*gunicorn, "benchmarks.load.ceiling_app:app"], ceiling_env),
         ]
         with processes(specs, Path(tmp)):
-            asyncio.run(wait_until_up(args.app_port, "/readyz"))
-            asyncio.run(wait_until_up(args.ceiling_port, "/healthz"))
-            print("bench: running...", flush=True)
-            results = asyncio.run(scenarios(args, info, run))
-            for name in ("eventnet", "worker", "ceiling"):
-                log = (Path(tmp) / f"{name}.log").read_text()
-                if "Traceback" in log:
-                    print(f"bench: {name} logged errors:\n{log[-3000:]}", file=sys.stderr)
+            try:
+                asyncio.run(wait_until_up(args.app_port, "/readyz"))
+                asyncio.run(wait_until_up(args.ceiling_port, "/healthz"))
+                print("bench: running...", flush=True)
+                results = asyncio.run(scenarios(args, info, run))
+            finally:
+                for name in ("eventnet", "worker", "ceiling"):
+                    log = (Path(tmp) / f"{name}.log").read_text()
+                    if "Traceback" in log or "Error" in log:
+                        print(f"bench: {name} logged errors:\n{log[-3000:]}", file=sys.stderr)
     checks = check_database(app_uri, args.levels, results) if "register" in args.scenarios else []
     redis.flushdb()
     text = report(args, results, checks)

@@ -39,6 +39,9 @@ max_requests = _env_int("MAX_REQUESTS", 5000)
 max_requests_jitter = _env_int("MAX_REQUESTS_JITTER", 500)
 # Only the local reverse proxy may set X-Forwarded-* for gunicorn itself (the app has ProxyFix).
 forwarded_allow_ips = os.environ.get("EVENTNET_GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Import the app once in the master, then fork (faster start, shared memory). Safe because
+# create_app opens no connections; off by default so `reload` (HUP) picks up new code.
+preload_app = os.environ.get("EVENTNET_GUNICORN_PRELOAD", "").lower() in ("1", "true", "yes")
 proc_name = "eventnet"
 accesslog = os.environ.get("EVENTNET_GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
