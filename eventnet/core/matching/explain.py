@@ -117,28 +117,3 @@ def render_explanation(
         else:
             sentences.append(gettext(msgid))
     return " ".join(sentences)
-
-
-_ORDER = {k: i for i, k in enumerate(REASON_KINDS)}
-
-
-def build_reasons(
-    content: Iterable[tuple[str, float, tuple[str, ...]]],
-    *,
-    partner_role: str,
-    cross_role: bool,
-    pinned: bool,
-    max_reasons: int = 3,
-) -> tuple[Reason, ...]:
-    """Order reasons: a pinned reason first, then the ``max_reasons`` strongest content
-    reasons ``(kind, contribution to the score, tags)``, then the partner's role when it
-    differs from the reader's (or a neutral "new contact" reason when nothing else applies).
-    """
-    ranked = sorted(content, key=lambda c: (-round(c[1], 9), _ORDER[c[0]]))
-    out = [Reason("pinned", (), 1.0)] if pinned else []
-    out.extend(Reason(kind, tags, weight) for kind, weight, tags in ranked[:max_reasons])
-    if cross_role and partner_role in ROLE_MESSAGES:
-        out.append(Reason("partner_role", (partner_role,), 0.0))
-    elif not ranked and not pinned:
-        out.append(Reason("new_contact", (), 0.0))
-    return tuple(out)

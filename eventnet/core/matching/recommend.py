@@ -52,7 +52,7 @@ import numpy as np
 
 from .explain import Reason, render_explanation
 from .profiles import MatchingWeights, Profile
-from .score import NOT_ALLOWED, MatchingModel
+from .score import NOT_ALLOWED, PART_KEYS, MatchingModel
 from .text import Embedder
 
 
@@ -311,12 +311,10 @@ def recommend(
     pairs_i = np.array([i for i in range(n) for _ in lists[i]], dtype=np.int64)
     pairs_j = np.array([j for i in range(n) for j in lists[i]], dtype=np.int64)
     parts_arr = model.pair_parts(pairs_i, pairs_j) if pairs_i.size else {}
-    part_keys = [
-        key for key in parts_arr if key not in ("score", "allowed", "quote_offer", "quote_seek")
-    ]
-    q_offer = parts_arr["quote_offer"].tolist() if pairs_i.size else []
-    q_seek = parts_arr["quote_seek"].tolist() if pairs_i.size else []
-    part_cols = [np.round(parts_arr[key], 6).tolist() for key in part_keys]
+    ii, jj = pairs_i.tolist(), pairs_j.tolist()
+    pin_flags = [(i, j) in pinned_set for i, j in zip(ii, jj, strict=True)]
+    all_reasons = model.reasons_batch(ii, jj, parts_arr, pin_flags) if ii else []
+    part_cols = [np.round(parts_arr[key], 6).tolist() for key in PART_KEYS] if ii else []
     part_rows = list(zip(*part_cols, strict=True)) if part_cols else []
     by_attendee: dict[int, list[Recommendation]] = {}
     ids = model.ids.tolist()
@@ -331,17 +329,15 @@ def recommend(
         recs = []
         for rank, j in enumerate(ordered, start=1):
             p = slot[j]
-            parts = dict(zip(part_keys, part_rows[p], strict=True))
-            is_pin = (i, j) in pinned_set
             recs.append(
                 Recommendation(
                     attendee_id=ids[i],
                     partner_id=ids[j],
                     rank=rank,
                     score=score_of[(i, j)],
-                    parts=parts,
-                    reasons=model.reasons_for(i, j, parts, is_pin, q_offer[p], q_seek[p]),
-                    pinned=is_pin,
+                    parts=dict(zip(PART_KEYS, part_rows[p], strict=True)),
+                    reasons=all_reasons[p],
+                    pinned=pin_flags[p],
                 )
             )
         by_attendee[ids[i]] = recs

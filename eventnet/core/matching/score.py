@@ -49,13 +49,24 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
-from .explain import Reason, build_reasons, render_explanation
+from .explain import ROLE_MESSAGES, Reason, render_explanation
 from .profiles import MatchingWeights, Profile, normalize_tag
 from .text import Embedder, default_embedder, embed_texts
 
 NOT_ALLOWED = -1.0
 QUOTE_MAX_CHARS = 140
 TEXT_REASON_THRESHOLD = 0.3
+PART_KEYS = (
+    "interest",
+    "need_met",
+    "need_given",
+    "reciprocity",
+    "text",
+    "text_they_offer",
+    "text_they_seek",
+    "content",
+    "role_weight",
+)
 BLOCK_FLOATS = 4_000_000  # floats per scoring block (~16 MB); bounds memory, not results
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[•·]\s+|^\s*[-*•]\s+", re.MULTILINE)
@@ -163,6 +174,7 @@ class MatchingModel:
         self._build_tags()
         self._build_text(embedder)
         self._build_roles_orgs()
+        self._jitter = (np.arange(self.n, dtype=np.float32) * np.float32(-1e-9)).reshape(1, -1)
 
     # ------------------------------------------------------------------ construction
     def _build_tags(self) -> None:
@@ -413,11 +425,8 @@ class MatchingModel:
             approx = ws.get("a", b)
             txt = np.matmul(self._need.pooled[rows], self._offer.pooled_t, out=ws.get("u", b))
             txt += np.matmul(self._offer.pooled[rows], self._need.pooled_t, out=ws.get("v", b))
-            txt *= np.take(
-                self._inv_count[self._text_code[rows]], self._text_code, axis=1, out=ws.get("v", b)
-            )
-            np.clip(txt, 0.0, 1.0, out=txt)
-            txt *= np.float32(w.text / total)
+            np.clip(txt, 0.0, 2.0, out=txt)
+            txt *= np.float32(0.5 * w.text / total)
             np.add(tag, txt, out=approx)
         else:
             approx = ws.get("a", b)
@@ -426,8 +435,12 @@ class MatchingModel:
         self._mask(rows, approx, rw)
         if extra_mask is not None:
             extra_mask(rows, approx)
+        allowed_all = approx > NOT_ALLOWED
+        # a tiny decreasing tie-breaker (lower index first) keeps argpartition fast on the
+        # many equal values; it only affects this approximate ranking
+        approx += self._jitter
         part = _top_columns(approx, per_row)
-        allowed = np.take_along_axis(approx, part, axis=1) > NOT_ALLOWED
+        allowed = np.take_along_axis(allowed_all, part, axis=1)
         exact = np.take_along_axis(tag, part, axis=1)  # tag parts, unweighted by role
         if self._uses_text():
             ai = np.repeat(rows, part.shape[1])
@@ -469,59 +482,47 @@ class MatchingModel:
 
     # ------------------------------------------------------------------ pair details
     @staticmethod
-    def _pair_flow(ai: np.ndarray, bi: np.ndarray, left: _Sentences, right: _Sentences):
-        """Per pair: max cosine of a left sentence of ai vs a right sentence of bi, the
-        index of the best right sentence (-1 when either side has no sentence), and
-        whether both sides have sentences. Groups pairs by ai."""
-        best = np.full(len(ai), -1, dtype=np.int64)
-        value = np.zeros(len(ai), dtype=np.float64)
-        present = left.has[ai] & right.has[bi]
-        idx = np.flatnonzero(present)
-        if idx.size == 0:
-            return value, best, present
-        order = idx[np.argsort(ai[idx], kind="stable")]
-        a_sorted = ai[order]
-        bounds = np.flatnonzero(np.r_[True, a_sorted[1:] != a_sorted[:-1], True]).tolist()
-        ptr = left.ptr
-        for g in range(len(bounds) - 1):
-            grp = order[bounds[g] : bounds[g + 1]]
-            a = int(a_sorted[bounds[g]])
-            sel, _with, offsets = right.gather(bi[grp])
-            colmax = (left.vec[ptr[a] : ptr[a + 1]] @ right.vec[sel].T).max(axis=0)
-            seg_max = np.maximum.reduceat(colmax, offsets)
-            value[grp] = seg_max
-            # first position in each segment that reaches the segment's maximum
-            seg_id = np.repeat(np.arange(len(offsets)), np.diff(np.r_[offsets, len(sel)]))
-            hits = np.flatnonzero(colmax >= seg_max[seg_id])
-            first = hits[np.r_[True, seg_id[hits][1:] != seg_id[hits][:-1]]]
-            best[grp] = sel[first]
-        return value, best, present
+    def _pair_flow(
+        ai: np.ndarray, bi: np.ndarray, left: _Sentences, right: _Sentences, best: bool = True
+    ):
+        """Per pair: max cosine of a left sentence of ``ai`` vs a right sentence of ``bi``
+        (0 when either has none), the index of the best right sentence (-1 when none; only
+        computed with ``best=True``) and whether both sides have sentences.
 
-    @staticmethod
-    def _pair_flow_values(ai: np.ndarray, bi: np.ndarray, left: _Sentences, right: _Sentences):
-        """Per pair: max cosine of a left sentence of ai vs a right sentence of bi (0 when
-        either has none), and whether both have sentences. Groups pairs by ai."""
+        Pairs are grouped by ``ai``: one small matrix product per distinct ``ai``.
+        """
         value = np.zeros(len(ai), dtype=np.float32)
+        best_idx = np.full(len(ai), -1, dtype=np.int64)
         present = left.has[ai] & right.has[bi]
         idx = np.flatnonzero(present)
         if idx.size == 0:
-            return value, present
+            return value, best_idx, present
         order = idx[np.argsort(ai[idx], kind="stable")]
         a_sorted = ai[order]
-        bounds = np.flatnonzero(np.r_[True, a_sorted[1:] != a_sorted[:-1], True]).tolist()
+        # right sentences of every pair, in pair order (all pairs here have >= 1)
+        sel, _with, pair_off = right.gather(bi[order])
+        group_start = np.flatnonzero(np.concatenate(([True], a_sorted[1:] != a_sorted[:-1])))
+        sent_bounds = np.append(pair_off[group_start], len(sel)).tolist()
+        colmax = np.empty(len(sel), dtype=np.float32)
         ptr = left.ptr
-        for g in range(len(bounds) - 1):
-            grp = order[bounds[g] : bounds[g + 1]]
-            a = int(a_sorted[bounds[g]])
-            sel, _with, offsets = right.gather(bi[grp])
-            colmax = (left.vec[ptr[a] : ptr[a + 1]] @ right.vec[sel].T).max(axis=0)
-            value[grp] = np.maximum.reduceat(colmax, offsets)
-        return value, present
+        lvec, rvec = left.vec, right.vec
+        for g, a in enumerate(a_sorted[group_start].tolist()):
+            s0, s1 = sent_bounds[g], sent_bounds[g + 1]
+            np.max(lvec[ptr[a] : ptr[a + 1]] @ rvec[sel[s0:s1]].T, axis=0, out=colmax[s0:s1])
+        seg_max = np.maximum.reduceat(colmax, pair_off)
+        value[order] = seg_max
+        if best:
+            # first sentence in each pair's segment that reaches the segment's maximum
+            seg_id = np.repeat(np.arange(len(pair_off)), np.diff(np.append(pair_off, len(sel))))
+            hits = np.flatnonzero(colmax >= seg_max[seg_id])
+            first = hits[np.concatenate(([True], seg_id[hits][1:] != seg_id[hits][:-1]))]
+            best_idx[order] = sel[first]
+        return value, best_idx, present
 
     def _pair_text(self, ai: np.ndarray, bi: np.ndarray) -> np.ndarray:
         """Exact text part (rescaled, in [0, 1]) for index pairs."""
-        f1, m1 = self._pair_flow_values(ai, bi, self._need, self._offer)
-        f2, m2 = self._pair_flow_values(ai, bi, self._offer, self._need)
+        f1, _b1, m1 = self._pair_flow(ai, bi, self._need, self._offer, best=False)
+        f2, _b2, m2 = self._pair_flow(ai, bi, self._offer, self._need, best=False)
         cnt = m1.astype(np.float32) + m2
         mean = np.divide(f1 + f2, cnt, out=np.zeros_like(f1), where=cnt > 0)
         tau = self.weights.text_baseline
@@ -551,6 +552,7 @@ class MatchingModel:
 
         c1, q_offer, m1 = self._pair_flow(ai, bi, self._need, self._offer)
         c2, q_seek, m2 = self._pair_flow(ai, bi, self._offer, self._need)
+        c1, c2 = c1.astype(np.float64), c2.astype(np.float64)
         cnt = m1.astype(np.float64) + m2
         mean = np.divide(c1 + c2, cnt, out=np.zeros_like(cnt), where=cnt > 0)
 
@@ -579,13 +581,16 @@ class MatchingModel:
             "quote_seek": q_seek,
         }
 
-    def _sorted_tags(self) -> tuple[list[tuple[str, ...]], ...]:
-        """Per attendee: interests, offers, seeks sorted rarest first (computed once)."""
+    def _sorted_tags(self) -> tuple[list[tuple[tuple[str, str], ...]], ...]:
+        """Per attendee: (tag, label) of interests, offers, seeks, rarest first (cached)."""
         if self._tag_order is None:
-            vi = self.vocab_index
+            vi, label = self.vocab_index, self.label
 
-            def by_idf(sets: list[frozenset[str]], idf: np.ndarray) -> list[tuple[str, ...]]:
-                return [tuple(sorted(x, key=lambda t: (-idf[vi[t]], t))) for x in sets]
+            def by_idf(sets: list[frozenset[str]], idf: np.ndarray):
+                return [
+                    tuple((t, label[t]) for t in sorted(x, key=lambda t: (-idf[vi[t]], t)))
+                    for x in sets
+                ]
 
             self._tag_order = (
                 by_idf(self._interests, self.idf_interest),
@@ -594,54 +599,76 @@ class MatchingModel:
             )
         return self._tag_order
 
-    def reasons_for(
+    def reasons_batch(
         self,
-        i: int,
-        j: int,
-        parts: dict[str, float],
-        pinned: bool,
-        quote_offer: int = -1,
-        quote_seek: int = -1,
-    ) -> tuple[Reason, ...]:
-        """Reasons for partner index ``j`` shown to attendee index ``i``.
+        ai: Sequence[int],
+        bi: Sequence[int],
+        parts: dict[str, np.ndarray],
+        pinned: Sequence[bool],
+    ) -> list[tuple[Reason, ...]]:
+        """Reasons for many pairs at once: partner ``bi[t]`` shown to attendee ``ai[t]``.
 
-        Tag reasons list up to 3 tags, rarest first; a text reason is given when its part
-        (rescaled cosine) is at least ``TEXT_REASON_THRESHOLD`` and quotes the partner's
-        best-matching sentence. Reasons are ordered by their contribution to the score.
+        ``parts`` are the arrays of :meth:`pair_parts` for the same pairs. Tag reasons list
+        up to 3 tags, rarest first; a text reason is given when its part (rescaled cosine)
+        is at least ``TEXT_REASON_THRESHOLD`` and quotes the partner's best-matching
+        sentence. Reasons are ordered by their contribution to the score.
         """
         w = self.weights
         total = w.interest + w.reciprocity + w.text
-        interests, offers, seeks = self._sorted_tags()
-        label = self.label
-        content: list[tuple[str, float, tuple[str, ...]]] = []
-        ij = self._interests[j]
-        shared = [t for t in interests[i] if t in ij]
-        if shared:
-            weight = w.interest / total * parts["interest"]
-            content.append(("shared_interests", weight, tuple(label[t] for t in shared[:3])))
         u, v = parts["need_met"], parts["need_given"]
-        recip_share = w.reciprocity / total * parts["reciprocity"] / (u + v) if u + v else 0.0
-        oj = self._offers[j]
-        they_offer = [t for t in seeks[i] if t in oj]
-        if they_offer:
-            tags = tuple(label[t] for t in they_offer[:3])
-            content.append(("they_offer", recip_share * u, tags))
-        sj = self._seeks[j]
-        they_seek = [t for t in offers[i] if t in sj]
-        if they_seek:
-            tags = tuple(label[t] for t in they_seek[:3])
-            content.append(("they_seek", recip_share * v, tags))
+        s = u + v
+        recip_unit = np.divide(
+            w.reciprocity / total * parts["reciprocity"], s, out=np.zeros_like(s), where=s > 0
+        )
         t1, t2 = parts["text_they_offer"], parts["text_they_seek"]
-        if t1 >= TEXT_REASON_THRESHOLD or t2 >= TEXT_REASON_THRESHOLD:
-            unit = w.text / total * parts["text"] / (t1 + t2)
-            if t1 >= TEXT_REASON_THRESHOLD:
-                quote = (_quote(self._offer.text[quote_offer]),) if quote_offer >= 0 else ()
-                content.append(("text_they_offer", unit * t1, quote))
-            if t2 >= TEXT_REASON_THRESHOLD:
-                quote = (_quote(self._need.text[quote_seek]),) if quote_seek >= 0 else ()
-                content.append(("text_they_seek", unit * t2, quote))
-        ra, rb = self.profiles[i].role, self.profiles[j].role
-        return build_reasons(content, partner_role=rb, cross_role=ra != rb, pinned=pinned)
+        tsum = t1 + t2
+        text_unit = np.divide(
+            w.text / total * parts["text"], tsum, out=np.zeros_like(tsum), where=tsum > 0
+        )
+        c_int = np.round(w.interest / total * parts["interest"], 9).tolist()
+        c_off = np.round(recip_unit * u, 9).tolist()
+        c_seek = np.round(recip_unit * v, 9).tolist()
+        c_t1 = np.round(text_unit * t1, 9).tolist()
+        c_t2 = np.round(text_unit * t2, 9).tolist()
+        show_t1 = (t1 >= TEXT_REASON_THRESHOLD).tolist()
+        show_t2 = (t2 >= TEXT_REASON_THRESHOLD).tolist()
+        q_off = parts["quote_offer"].tolist()
+        q_seek = parts["quote_seek"].tolist()
+        interests, offers, seeks = self._sorted_tags()
+        my_int, my_off, my_seek = self._interests, self._offers, self._seeks
+        roles = [p.role for p in self.profiles]
+        offer_text, need_text = self._offer.text, self._need.text
+        out: list[tuple[Reason, ...]] = []
+        for t, (i, j) in enumerate(zip(ai, bi, strict=True)):
+            content = []
+            sj = my_int[j]
+            tags = [lab for tag, lab in interests[i] if tag in sj]
+            if tags:
+                content.append((-c_int[t], 1, "shared_interests", tuple(tags[:3])))
+            sj = my_off[j]
+            tags = [lab for tag, lab in seeks[i] if tag in sj]
+            if tags:
+                content.append((-c_off[t], 2, "they_offer", tuple(tags[:3])))
+            sj = my_seek[j]
+            tags = [lab for tag, lab in offers[i] if tag in sj]
+            if tags:
+                content.append((-c_seek[t], 3, "they_seek", tuple(tags[:3])))
+            if show_t1[t]:
+                quote = (_quote(offer_text[q_off[t]]),) if q_off[t] >= 0 else ()
+                content.append((-c_t1[t], 4, "text_they_offer", quote))
+            if show_t2[t]:
+                quote = (_quote(need_text[q_seek[t]]),) if q_seek[t] >= 0 else ()
+                content.append((-c_t2[t], 5, "text_they_seek", quote))
+            content.sort()
+            reasons = [Reason("pinned", (), 1.0)] if pinned[t] else []
+            for negw, _o, kind, tags_ in content[:3]:
+                reasons.append(Reason(kind, tags_, -negw))
+            if roles[i] != roles[j] and roles[j] in ROLE_MESSAGES:
+                reasons.append(Reason("partner_role", (roles[j],), 0.0))
+            elif not content and not pinned[t]:
+                reasons.append(Reason("new_contact", (), 0.0))
+            out.append(tuple(reasons))
+        return out
 
     def score_pair(self, a_id: int, b_id: int, pinned: bool = False) -> PairScore:
         """Score, parts and reasons of partner ``b_id`` for attendee ``a_id``."""
@@ -650,11 +677,10 @@ class MatchingModel:
                 raise KeyError(f"attendee {x} is not in the model (unknown id or no consent)")
         i, j = self.index[a_id], self.index[b_id]
         arr = self.pair_parts(np.array([i]), np.array([j]))
-        allowed = bool(arr.pop("allowed")[0])
-        score = round(float(arr.pop("score")[0]), 6)
-        q_offer, q_seek = int(arr.pop("quote_offer")[0]), int(arr.pop("quote_seek")[0])
-        parts = {k: round(float(val[0]), 6) for k, val in arr.items()}
-        reasons = self.reasons_for(i, j, parts, pinned, q_offer, q_seek) if allowed else ()
+        allowed = bool(arr["allowed"][0])
+        score = round(float(arr["score"][0]), 6)
+        reasons = self.reasons_batch([i], [j], arr, [pinned])[0] if allowed else ()
+        parts = {k: round(float(arr[k][0]), 6) for k in PART_KEYS}
         return PairScore(a_id, b_id, score if allowed else 0.0, parts, reasons, allowed)
 
 
