@@ -30,6 +30,7 @@ from ..services.registration import (
     reissue_manage_link,
     update_profile,
 )
+from ..services.notifications import ROLE_LABELS
 from ..services.tickets import checkin_url, event_ics, qr_svg_data_uri
 from ..services.waitlist import availability
 from . import bp
@@ -92,6 +93,7 @@ def manage(token: str) -> str:
         info=availability(reg.event, now),
         profile=RegistrationInput.from_registration(reg),
         area_links=_area_links(reg, token),
+        role_label=ROLE_LABELS[reg.role],
         now=now,
     )
 

@@ -193,6 +193,37 @@ class ProfileForm(FlaskForm):
             target.errors = [*list(target.errors or []), *messages]
 
 
+# The order of the fields on the page, so that the error summary lists them the same way.
+PAGE_ORDER = (
+    "role",
+    "name",
+    "email",
+    "organization",
+    "country",
+    "languages",
+    "job_title",
+    "degree_programme",
+    "study_level",
+    "graduation_year",
+    "interests",
+    "other_interests",
+    "offers",
+    "offer_text",
+    "seeks",
+    "seek_text",
+    "goals",
+    "dietary_needs",
+    "accessibility_needs",
+    "consent_privacy",
+    "consent_profile",
+    "consent_photos",
+)
+
+
+def _page_order(item: tuple[str | None, Any]) -> int:
+    return PAGE_ORDER.index(item[0]) if item[0] in PAGE_ORDER else -1
+
+
 class RegistrationForm(ProfileForm):
     email = EmailField(
         _l("E-mail"), [Lenient()], render_kw={"autocomplete": "email", "spellcheck": "false"}
@@ -202,6 +233,10 @@ class RegistrationForm(ProfileForm):
     website = StringField(
         _l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
     )
+
+    @property
+    def errors(self) -> dict[str | None, Any]:  # type: ignore[override]
+        return dict(sorted(super().errors.items(), key=_page_order))
 
     def setup_for(self, event: Event, info: Availability) -> None:
         self.setup(event)
