@@ -22,6 +22,7 @@ Settings live on `Event` (``recommendations_k``, ``exposure_cap``, ``matching_we
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -52,6 +53,8 @@ from ..models import (
     utcnow,
 )
 from . import DomainError, NotFound, audit
+
+log = logging.getLogger(__name__)
 
 #: Sorted role pairs an organizer can weigh, in display order.
 ROLE_PAIRS: tuple[tuple[str, str], ...] = (
@@ -823,6 +826,14 @@ def finish_job(
     db.session.commit()
 
 
+def reraise_on_worker() -> None:
+    """Inline, the failure is on the job row and the page says so; a worker also logs it."""
+    from ..jobs import uses_workers
+
+    if uses_workers():
+        raise
+
+
 def run_matching_job(job_id: int) -> None:
     """Job body (inline or on a worker): run matching as the job's parameters say."""
     job = db.session.get(BackgroundJob, job_id)
@@ -845,8 +856,9 @@ def run_matching_job(job_id: int) -> None:
         return
     except Exception as exc:
         db.session.rollback()
+        log.exception("matching job %s failed", job_id)
         finish_job(job_id, error=_("Matching failed: %(error)s", error=type(exc).__name__))
-        raise
+        reraise_on_worker()
     finish_job(job_id, result={"stored": outcome.stored, **outcome.summary.as_dict()})
 
 

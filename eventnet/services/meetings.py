@@ -24,6 +24,7 @@ their meeting was marked held (`AgendaItem.partner_email`).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -63,9 +64,11 @@ from .matching import (
     job_progress,
     no_progress,
     participants_query,
+    reraise_on_worker,
 )
 from .tick import tick_step
 
+log = logging.getLogger(__name__)
 REQUEST_TTL = timedelta(days=3)
 NOTE_MAX = 500
 ACTIVE_MEETING = (MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW)
@@ -658,8 +661,9 @@ def run_schedule_job(job_id: int) -> None:
         return
     except Exception as exc:
         db.session.rollback()
+        log.exception("scheduling job %s failed", job_id)
         finish_job(job_id, error=_("Scheduling failed: %(error)s", error=type(exc).__name__))
-        raise
+        reraise_on_worker()
     finish_job(job_id, result=summary.as_dict())
 
 
