@@ -21,6 +21,7 @@ tick twice, or on two machines at once, never sends anything twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -49,6 +50,8 @@ from .locking import lock_event
 from .outcomes import attended
 from .tick import tick_step
 from .tokens import hash_token, new_token
+
+log = logging.getLogger(__name__)
 
 SEND_AT = time(9, 0)  # local time of the event at which survey and follow-ups go out
 SURVEY_OPEN_DAYS = 14
@@ -328,15 +331,23 @@ def follow_up_tick(now: datetime) -> int:
         .all()
     )
     db.session.commit()
+    from .outbox import deliver_after_commit
+
     total = 0
     for event_id in events:
-        event = db.session.get(Event, event_id)
-        if event is None:  # pragma: no cover - deleted meanwhile
-            continue
-        total += schedule_feedback(event, now)
-        event = db.session.get(Event, event_id)
-        if event is not None:
-            total += schedule_follow_ups(event, now)
+        # One event's failure (a broken translation, a lock timeout) must not stop the others.
+        try:
+            event = db.session.get(Event, event_id)
+            if event is None:  # pragma: no cover - deleted meanwhile
+                continue
+            total += schedule_feedback(event, now)
+            event = db.session.get(Event, event_id)
+            if event is not None:
+                total += schedule_follow_ups(event, now)
+        except Exception:
+            db.session.rollback()
+            log.exception("follow-up: event %s failed; the next tick retries", event_id)
+        deliver_after_commit(now)
     return total
 
 
