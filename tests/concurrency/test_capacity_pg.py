@@ -73,23 +73,23 @@ def _event(app: Flask) -> tuple[int, str]:
     return result
 
 
-def _rush(app: Flask, slug: str) -> list[int]:
-    barrier = threading.Barrier(PEOPLE)
-    codes: list[int] = [0] * PEOPLE
+def _rush(app: Flask, slug: str, people: int = PEOPLE, same_email: bool = False) -> list[int]:
+    barrier = threading.Barrier(people)
+    codes: list[int] = [0] * people
 
     def person(i: int) -> None:
         client = app.test_client()
         data = {
             "role": "student",
             "name": f"Student {i}",
-            "email": f"student{i}@uni.example",
+            "email": "twin@uni.example" if same_email else f"student{i}@uni.example",
             "degree_programme": "MSc",
             "consent_privacy": "y",
         }
         barrier.wait()
         codes[i] = client.post(f"/events/{slug}/register", data=data).status_code
 
-    threads = [threading.Thread(target=person, args=(i,)) for i in range(PEOPLE)]
+    threads = [threading.Thread(target=person, args=(i,)) for i in range(people)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -137,3 +137,17 @@ def test_without_the_lock_the_same_rush_oversells(rush_app: Flask) -> None:
     finally:
         locking.LOCKING_ENABLED = True
     assert oversold > 0, "without the lock, 50 simultaneous registrations should oversell"
+
+
+def test_the_same_address_sent_at_once_is_registered_once(rush_app: Flask) -> None:
+    """With the lock (serialized) and without it (the unique indexes catch the race and the
+    retry takes the already-registered path): one registration, and never a 5xx."""
+    for enabled in (True, False):
+        locking.LOCKING_ENABLED = enabled
+        try:
+            event_id, slug = _event(rush_app)
+            codes = _rush(rush_app, slug, people=12, same_email=True)
+        finally:
+            locking.LOCKING_ENABLED = True
+        assert codes == [302] * 12, (enabled, codes)
+        assert len(_rows(rush_app, event_id)) == 1
