@@ -67,6 +67,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .ops import init_ops
 
     init_ops(app)
+    if os.environ.get("EVENTNET_TEST_PAUSE_SECONDS"):  # crash-safety test only, never production
+        from .web import testhooks
+
+        testhooks.install(app)
     return app
 
 
