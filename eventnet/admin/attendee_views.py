@@ -24,6 +24,7 @@ from .forms import (
     NotesForm,
     PromoteForm,
     role_choices,
+    select_choices,
 )
 from .helpers import attach_errors, form_status
 
@@ -108,7 +109,7 @@ def attendee_edit(slug: str, registration_id: int) -> str | BaseResponse:
     event = load_event(slug)
     reg = attendees.get_registration(event.id, registration_id)
     form = AttendeeEditForm()
-    choices = [(i.id, i.label) for i in event.interests]
+    choices = select_choices((i.id, i.label) for i in event.interests)
     for name in ("interests", "offers", "seeks"):
         getattr(form, name).choices = choices
     if request.method == "GET":
@@ -124,7 +125,9 @@ def attendee_edit(slug: str, registration_id: int) -> str | BaseResponse:
             getattr(form, name).data = [t.interest_id for t in reg.tags if t.kind == kind]
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in attendees.EDITABLE_FIELDS}
-        values["study_level"] = values["study_level"] or ""
+        for name, value in values.items():
+            if value is None and name != "graduation_year":
+                values[name] = ""  # a field missing from the post means empty, not NULL
         try:
             attendees.update_registration(
                 event.id,

@@ -28,6 +28,7 @@ from .forms import (
     StatusForm,
     TablesForm,
     TagForm,
+    select_choices,
 )
 from .helpers import attach_errors, form_status, has_endpoint
 
@@ -41,7 +42,7 @@ def _admin_template_helpers() -> dict[str, object]:
 
 def _event_form(**kwargs: object) -> EventForm:
     form = EventForm(**kwargs)
-    form.timezone.choices = [(tz, tz) for tz in event_admin.timezone_names()]
+    form.timezone.choices = select_choices((tz, tz) for tz in event_admin.timezone_names())
     return form
 
 
@@ -162,6 +163,14 @@ def event_edit(slug: str) -> str | Response:
                     ),
                     "info",
                 )
+            if result.capacity_full:
+                flash(
+                    _(
+                        "People are waiting, but the event's capacity is full: raise the "
+                        "capacity too to give them places."
+                    ),
+                    "warning",
+                )
             return redirect(url_for("admin.event_overview", slug=result.event.slug))
     return render_template(
         "admin/event_form.html", form=form, event=event, preview=preview
@@ -239,7 +248,7 @@ def event_taxonomy(slug: str) -> str | Response:
     add_form = TagForm(prefix="add")
     usage = taxonomy.taxonomy_with_usage(event.id)
     merge_form = MergeForm(prefix="merge")
-    choices = [(u.interest.id, u.interest.label) for u in usage]
+    choices = select_choices((u.interest.id, u.interest.label) for u in usage)
     merge_form.sources.choices = choices
     merge_form.target.choices = choices
     if request.method == "POST" and "add-label" in request.form and add_form.validate():

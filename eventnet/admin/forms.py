@@ -19,6 +19,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..models import AttendeeRole
@@ -41,12 +42,19 @@ class AdminForm(FlaskForm):
         return ok
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [
-        (AttendeeRole.STUDENT.value, str(_l("International degree student"))),
-        (AttendeeRole.STAFF.value, str(_l("Higher-education staff"))),
-        (AttendeeRole.EMPLOYER.value, str(_l("Employer representative"))),
-    ]
+def select_choices(pairs: Any) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, str(label)) for value, label in pairs]
+
+
+def role_choices() -> list[SelectChoice]:
+    return select_choices(
+        [
+            (AttendeeRole.STUDENT.value, _l("International degree student")),
+            (AttendeeRole.STAFF.value, _l("Higher-education staff")),
+            (AttendeeRole.EMPLOYER.value, _l("Employer representative")),
+        ]
+    )
 
 
 class OrganizerForm(AdminForm):
@@ -196,10 +204,11 @@ class AttendeeEditForm(AdminForm):
     study_level = SelectField(
         _l("Study level"),
         choices=[
-            ("", _l("—")),
-            ("bachelor", _l("Bachelor")),
-            ("master", _l("Master")),
-            ("doctoral", _l("Doctoral")),
+            SelectChoice("", _l("—")),
+            SelectChoice("bachelor", _l("Bachelor")),
+            SelectChoice("master", _l("Master")),
+            SelectChoice("doctoral", _l("Doctoral")),
+            SelectChoice("other", _l("Other")),
         ],
         validators=[Optional()],
     )
@@ -285,8 +294,8 @@ class BadgeForm(AdminForm):
     layout = SelectField(
         _l("Layout"),
         choices=[
-            ("a4-8", _l("A4 sheet, eight badges (2 × 4)")),
-            ("label", _l("Single label, 90 × 55 mm")),
+            SelectChoice("a4-8", _l("A4 sheet, eight badges (2 × 4)")),
+            SelectChoice("label", _l("Single label, 90 × 55 mm")),
         ],
         default="a4-8",
     )

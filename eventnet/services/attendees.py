@@ -50,6 +50,21 @@ def _sort_columns() -> dict[str, Any]:
     }
 
 
+NULLABLE_SORTS = ("organization", "checked_in")
+
+
+def ordering(sort: str, descending: bool) -> list[Any]:
+    """ORDER BY for a sort key: empty values last in both directions and on every backend
+    (SQLite puts NULL first, PostgreSQL last), then the id so pages never overlap."""
+    column = _sort_columns()[sort]
+    order: list[Any] = []
+    if sort in NULLABLE_SORTS:
+        order.append(column.is_(None))
+    order.append(column.desc() if descending else column.asc())
+    order.append(Registration.id.desc() if descending else Registration.id.asc())
+    return order
+
+
 SORT_KEYS = ("created", "name", "email", "organization", "role", "status", "checked_in")
 
 
@@ -256,19 +271,12 @@ def list_attendees(event_id: int, query: AttendeeQuery) -> AttendeePage:
     pages = max(1, math.ceil(total / query.per_page))
     if query.page > pages:
         query.page = pages
-    sort = _sort_columns()[query.sort]
-    order = [
-        sort.desc() if query.descending else sort.asc(),
-        Registration.id.desc() if query.descending else Registration.id.asc(),
-    ]
-    if query.sort == "checked_in":
-        order.insert(0, Registration.checked_in_at.is_(None))  # not yet arrived go last
     rows = db.session.execute(
         sa.select(*ROW_COLUMNS)
         .select_from(Registration)
         .outerjoin(Organization, Organization.id == Registration.organization_id)
         .where(*filter_conditions(event_id, query))
-        .order_by(*order)
+        .order_by(*ordering(query.sort, query.descending))
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
     ).all()

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..models import Event, Organization, Registration, RegistrationStatus
 from . import NotFound
-from .attendees import AttendeeQuery, _sort_columns, filter_conditions
+from .attendees import AttendeeQuery, filter_conditions, ordering
 from .tickets import checkin_url, qr_svg_data_uri
 
 LAYOUTS = ("a4-8", "label")
@@ -80,9 +80,8 @@ def badge_rows(event: Event, selection: BadgeSelection) -> list[dict[str, Any]]:
     stmt = stmt.where(*_selected(event, selection))
     if selection.registration_id is None:
         query = selection.query
-        sort = _sort_columns()[query.sort if query.sort != "created" else "name"]
-        descending = query.descending and query.sort != "created"
-        stmt = stmt.order_by(sort.desc() if descending else sort.asc(), Registration.id)
+        sort = query.sort if query.sort != "created" else "name"
+        stmt = stmt.order_by(*ordering(sort, query.descending and query.sort != "created"))
     rows = db.session.execute(stmt.limit(MAX_BADGES)).all()
     if selection.registration_id is not None and not rows:
         raise NotFound(_("This registration does not exist."))

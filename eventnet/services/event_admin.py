@@ -86,6 +86,7 @@ class EventData:
 class EventUpdate:
     event: Event
     promoted: int  # registrations moved from the waiting list because a quota went up
+    capacity_full: bool = False  # a quota went up but the event's capacity held people back
 
 
 # The fields an edit may change, compared for the audit log.
@@ -176,18 +177,6 @@ def validate_event(data: EventData, *, event_id: int | None = None) -> dict[str,
                 quota=n,
                 capacity=data.capacity,
             )
-    total = sum(n for n in data.quotas.values() if n > 0)
-    if (
-        "capacity" not in errors
-        and total > data.capacity
-        and not any(k.startswith("quota_") for k in errors)
-    ):
-        errors["capacity"] = _(
-            "The role quotas add up to %(total)d places, more than the capacity of "
-            "%(capacity)d. Raise the capacity or lower a quota.",
-            total=total,
-            capacity=data.capacity,
-        )
     opens, closes = data.registration_opens_at, data.registration_closes_at
     if opens and closes and closes <= opens:
         errors["registration_closes_at"] = _("Registration must close after it opens.")
@@ -316,7 +305,7 @@ def update_event(
     taken is refused; raising a quota promotes the waiting list of that role.
     """
     from .outbox import deliver_after_commit
-    from .waitlist import expire_locked, load_locked_event, promote_locked
+    from .waitlist import availability, expire_locked, load_locked_event, promote_locked
 
     event = load_locked_event(event_id)
     try:
@@ -360,15 +349,20 @@ def update_event(
             )
         db.session.flush()
         promoted = []
+        capacity_full = False
         if raised_roles or data.capacity > current.capacity:
             expire_locked(event, now)
             promoted = promote_locked(event, now)
+            info = availability(event, now)
+            capacity_full = info.left == 0 and any(
+                info.roles[r].waiting for r in raised_roles if r in info.roles
+            )
     except (DomainError, ValueError):
         db.session.rollback()
         raise
     db.session.commit()
     deliver_after_commit(now)
-    return EventUpdate(event=event, promoted=len(promoted))
+    return EventUpdate(event=event, promoted=len(promoted), capacity_full=capacity_full)
 
 
 def _check_quota_floor(event: Event, current: EventData, data: EventData) -> dict[str, str]:
@@ -662,5 +656,5 @@ def organizers_of(event_id: int) -> list[tuple[OrganizerAccount, EventOrganizer]
             .join(EventOrganizer, EventOrganizer.organizer_id == OrganizerAccount.id)
             .where(EventOrganizer.event_id == event_id)
             .order_by(EventOrganizer.is_owner.desc(), OrganizerAccount.email)
-        ).tuples()
+        )
     )

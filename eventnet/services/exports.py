@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import Event, Interest, Organization, Registration, RegistrationTag, TagKind
-from .attendees import AttendeeQuery, _sort_columns, filter_conditions
+from .attendees import AttendeeQuery, filter_conditions, ordering
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -84,12 +84,11 @@ def columns(tz: str) -> list[Column]:
 
 def export_rows(event: Event, query: AttendeeQuery) -> Iterator[dict[str, Any]]:
     """Every registration matching ``query`` (all pages) as a dict per row; two queries."""
-    sort = _sort_columns()[query.sort]
     regs = db.session.execute(
         sa.select(Registration, Organization.name)
         .outerjoin(Organization, Organization.id == Registration.organization_id)
         .where(*filter_conditions(event.id, query))
-        .order_by(sort.desc() if query.descending else sort.asc(), Registration.id)
+        .order_by(*ordering(query.sort, query.descending))
     ).all()
     tags: dict[int, dict[TagKind, list[str]]] = defaultdict(lambda: defaultdict(list))
     tag_rows = db.session.execute(

@@ -148,12 +148,11 @@ def _read_csv(data: bytes) -> list[list[str]]:
         raise ImportFileError(_("The file is not readable text (save it as UTF-8 CSV)."), "file")
     if "\x00" in text:
         raise ImportFileError(_("The file is not readable text (save it as UTF-8 CSV)."), "file")
+    # The header line decides the separator: Excel writes ";" in many European locales.
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
-    try:
-        return list(csv.reader(io.StringIO(text), dialect))
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
         message = _("The CSV file is malformed: %(error)s", error=str(exc))
         raise ImportFileError(message, "file") from exc

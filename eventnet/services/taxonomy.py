@@ -151,13 +151,14 @@ def merge_tags(
         tags = db.session.scalars(
             sa.select(RegistrationTag).where(RegistrationTag.interest_id == source.id)
         ).all()
-        existing = set(
-            db.session.execute(
+        existing = {
+            (reg_id, kind)
+            for reg_id, kind in db.session.execute(
                 sa.select(RegistrationTag.registration_id, RegistrationTag.kind).where(
                     RegistrationTag.interest_id == target.id
                 )
-            ).tuples()
-        )
+            )
+        }
         for tag in tags:
             key = (tag.registration_id, tag.kind)
             if key not in existing:
