@@ -33,13 +33,15 @@ Rules (all enforced here, in core):
 * deterministic: the same input (in any order) gives the same output; ties are broken
   by ids.
 
-Algorithm: scores are computed in row blocks (sparse tag products + one dense product of
-the stacked text embeddings); ``candidates_per_attendee`` best partners per row are kept
-(argpartition); all candidate edges are sorted by (score desc, pair ids) and accepted
+Algorithm: rows are scored in blocks (:meth:`MatchingModel.candidate_rows`): exact tag parts
+and a cheap text part (mean-pooled sentence vectors) against everyone, then the exact
+sentence-level text part for the ``candidates_per_attendee`` best (default
+``max(100, 10 * k)``). All candidate edges are sorted by (score desc, pair ids) and accepted
 greedily while the attendee's list has room and the partner is under the cap; both
 directions of a pair have the same score and sort next to each other, which favours mutual
-recommendations. Cost: O(n^2 (d + t)) arithmetic in blocks of O(n) memory, O(n c log(n c))
-for the greedy pass (c candidates per attendee, t tags per attendee, d embedding width).
+recommendations. Cost: O(n^2 (d + t)) arithmetic in blocks of O(n) memory, plus
+O(n c s^2 d) for exact text and O(n c log(n c)) for the greedy pass (c candidates per
+attendee, s sentences and t tags per attendee, d embedding width).
 """
 
 from __future__ import annotations
