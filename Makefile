@@ -13,11 +13,11 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c requirements/lock.txt -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements/lock.txt -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
 translations: $(VENV)/.installed-run
@@ -54,7 +54,7 @@ clean:
 
 # The production stack on this machine against PostgreSQL and Redis on 127.0.0.1 (docs/deploy.md).
 $(VENV)/.installed-scale: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[scale]'
+	$(BIN)/pip install --quiet -c requirements/lock.txt -e '.[scale]'
 	touch $@ $(VENV)/.installed-run
 
 serve: $(VENV)/.installed-scale translations
