@@ -244,9 +244,9 @@ def main() -> None:
         db.create_all()
     print(
         "| registrations | pages | queries | figures | charts + HTML | layout | PDF write "
-        "| total | peak RSS app / WeasyPrint |"
+        "| total (wall) | CPU | peak RSS app / layout child |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     runs = [(n, False) for n in sizes] + ([(2000, True)] if args.appendix else [])
     for n, appendix in runs:
         with app.test_request_context():

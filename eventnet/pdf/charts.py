@@ -541,8 +541,10 @@ def donut_chart(
         angle += sweep
     if centre_label:
         svg.text(cx, cy - 2, value_fmt(total), size=16, anchor="middle", weight="bold")
+        room = r_in * 2 - 4
+        size = max(6.0, min(9.0, room / max(text_width(centre_label, 1), 1)))
         svg.text(
-            cx, cy + 13, fit(centre_label, r_in * 2 - 6, 9), size=9, anchor="middle", colour=MUTED
+            cx, cy + 12, fit(centre_label, room, size), size=size, anchor="middle", colour=MUTED
         )
     x0, y = height + 20, max(16.0, cy - len(legend) * 10 + 6)
     if width - x0 < 200:  # narrow: the legend goes under the ring

@@ -266,3 +266,25 @@ def test_pdf_response_downloads_without_caching(pdf_app: Flask) -> None:
     assert disposition.startswith("attachment;")
     assert "filename*=UTF-8''Report%20-Zo%C3%AB-2027.pdf" in disposition
     assert inline.headers["Content-Disposition"].startswith("inline;")
+
+
+def test_a_script_without_a_main_guard_can_render(tmp_path: Path) -> None:
+    """The child must not re-run the caller's __main__ (here: code piped to ``python -``)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from eventnet.pdf import html_to_pdf\n"
+        "result = html_to_pdf('<p>piped</p>', title='t', lang='en', timeout=60)\n"
+        "print(result.pdf[:5].decode(), result.pages)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["%PDF-", "1"]

@@ -166,6 +166,18 @@ def test_demo_past_event_report_matches_the_database(app_ctx: Flask, now: dateti
     assert f"Page 2 of {timings.pages}" in text
     assert timings.pages >= 10 and timings.refused_urls == ()
 
+    # The upcoming demo event: attendance is not known yet, confirmed people are described.
+    upcoming = db.session.scalar(sa.select(Event).where(Event.status == EventStatus.PUBLISHED))
+    assert upcoming is not None
+    up = (Registration.event_id == upcoming.id,)
+    soon = words(build_event_report(upcoming.id, now))
+    tight = soon.replace(" ", "")
+    assert f"{count(*up)}registered" in tight
+    confirmed_up = count(*up, Registration.status == RegistrationStatus.CONFIRMED)
+    assert f"{confirmed_up}confirmed" in tight
+    assert f"describe the {confirmed_up} confirmed registrations" in soon
+    assert "attendance rate" not in soon
+
 
 def test_meetings_feedback_and_outcomes_are_read_from_their_tables(
     app_ctx: Flask, now: datetime
@@ -299,3 +311,40 @@ def test_nothing_a_user_typed_reaches_a_file_or_the_network(
         assert "root:x:0:0" not in text and "HTTP-CANARY" not in text
         assert '<img src="file:///etc/passwd">' in text  # shown as the text it is
     assert db.session.get(Organization, org.id) is not None
+
+
+def test_gathering_costs_the_same_number_of_queries_for_any_size(
+    app_ctx: Flask, now: datetime
+) -> None:
+    from eventnet.services.reports import gather_report_data
+
+    def queries_for(event_id: int) -> int:
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            data = gather_report_data(event_id, now, include_attendees=True)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        assert data.event.id == event_id
+        return len(statements)
+
+    small = make_event(starts_at=now - timedelta(days=30))
+    for n in range(3):
+        make_registration(small, name=f"S {n}", checked_in_at=small.starts_at)
+    big = make_event(starts_at=now - timedelta(days=30))
+    orgs = [make_organization(f"Big org {n}") for n in range(5)]
+    for n in range(40):
+        make_registration(
+            big,
+            name=f"B {n}",
+            role=("student", "employer", "staff")[n % 3],
+            organization=orgs[n % 5],
+            checked_in_at=big.starts_at,
+        )
+    add_activity(big.id, seed=2)
+    assert queries_for(small.id) == queries_for(big.id) <= 30

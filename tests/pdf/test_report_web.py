@@ -27,13 +27,29 @@ def world(client: FlaskClient, now: datetime) -> dict[str, object]:
     other = make_organizer()
     event = make_event(organizers=(owner,), starts_at=now - timedelta(days=10), slug="report-day")
     elsewhere = make_event(organizers=(other,), slug="not-yours")
-    make_registration(event, name="Zoë Brontë", role="student", checked_in_at=event.starts_at,
-                      token="zoe-token", country="FR")
-    make_registration(event, name="王芳", role="employer", checked_in_at=event.starts_at,
-                      token="wang-token", country="CN")
+    make_registration(
+        event,
+        name="Zoë Brontë",
+        role="student",
+        checked_in_at=event.starts_at,
+        token="zoe-token",
+        country="FR",
+    )
+    make_registration(
+        event,
+        name="王芳",
+        role="employer",
+        checked_in_at=event.starts_at,
+        token="wang-token",
+        country="CN",
+    )
     make_registration(event, name="Not Here", role="staff", token="absent-token")
-    return {"owner": owner.email, "other": other.email, "slug": event.slug,
-            "elsewhere": elsewhere.slug}
+    return {
+        "owner": owner.email,
+        "other": other.email,
+        "slug": event.slug,
+        "elsewhere": elsewhere.slug,
+    }
 
 
 def test_organizer_downloads_the_report_and_its_data(client: FlaskClient, world: dict) -> None:
@@ -63,7 +79,7 @@ def test_organizer_downloads_the_report_and_its_data(client: FlaskClient, world:
     with zipfile.ZipFile(io.BytesIO(archive.data)) as z:
         names = z.namelist()
         assert "01-funnel.csv" in names and any(n.endswith("-countries.csv") for n in names)
-        countries = [n for n in names if n.endswith("-countries.csv")][0]
+        countries = next(n for n in names if n.endswith("-countries.csv"))
         table = list(csv.reader(io.StringIO(z.read(countries).decode("utf-8-sig"))))
     assert table[0] == ["Country", "Participants"]
     assert ["France", "1"] in table and ["China", "1"] in table
@@ -96,7 +112,9 @@ def test_large_events_are_prepared_in_the_background(
         page = client.get(f"/admin/events/{slug}/report").get_data(as_text=True)
         assert "Prepare the report" in page
         posted = post_form(
-            client, f"/admin/events/{slug}/report/jobs", {"include_attendees": "y"},
+            client,
+            f"/admin/events/{slug}/report/jobs",
+            {"include_attendees": "y"},
             page=f"/admin/events/{slug}/report",
         )
         assert posted.status_code == 302
@@ -121,8 +139,9 @@ def test_large_events_are_prepared_in_the_background(
 def test_certificates_zip_for_the_organizer(client: FlaskClient, world: dict) -> None:
     login(client, world["owner"], PASSWORD)
     slug = world["slug"]
-    posted = post_form(client, f"/admin/events/{slug}/certificates/jobs", {},
-                       page=f"/admin/events/{slug}/report")
+    posted = post_form(
+        client, f"/admin/events/{slug}/certificates/jobs", {}, page=f"/admin/events/{slug}/report"
+    )
     assert posted.status_code == 302
     job = db.session.query(BackgroundJob).filter_by(kind="certificates").one()
     assert job.status == JobStatus.FINISHED, job.error
