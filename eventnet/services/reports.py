@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 
 from ..core import report as core
 from ..extensions import db
+from ..jobs import uses_workers
 from ..models import (
     BackgroundJob,
     Event,
@@ -542,7 +543,7 @@ def request_report(
     db.session.add(job)
     db.session.commit()
     job_id = job.id
-    enqueue(run_report_job, job_id, queue="reports")
+    enqueue(run_report_job, job_id, queue=current_app.config.get("REPORTS_QUEUE", "reports"))
     return db.session.get(BackgroundJob, job_id) or job
 
 
@@ -582,7 +583,8 @@ def run_report_job(job_id: int) -> None:
         db.session.rollback()
         log.exception("report job %s failed", job_id)
         _finish(job_id, error=_("The report failed (%(error)s).", error=type(exc).__name__))
-        raise
+        if uses_workers():  # let RQ record the failure; inline, the page shows it
+            raise
     _set_progress(job_id, 95, _("Saving the file"))
     folder = reports_dir() / f"event-{event_id}"
     folder.mkdir(parents=True, exist_ok=True)
