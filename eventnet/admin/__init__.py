@@ -14,7 +14,6 @@ def _require_login() -> None:
     """Every admin route needs a signed-in organizer; per-event checks happen in `load_event`."""
 
 
-from . import privacy  # noqa: E402,F401
 from . import views  # noqa: E402,F401,I001 (one line per module: areas add theirs)
 from . import matching  # noqa: E402,F401
 from . import event_views  # noqa: E402,F401
@@ -24,3 +23,5 @@ from . import badge_views  # noqa: E402,F401
 from . import message_views  # noqa: E402,F401
 from . import followup  # noqa: E402,F401
 from . import reports  # noqa: E402,F401
+from . import privacy  # noqa: E402,F401
+from . import dashboard  # noqa: E402,F401

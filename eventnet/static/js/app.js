@@ -17,3 +17,16 @@ window.addEventListener("DOMContentLoaded", () => {
   const summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 });
+// A region that scrolls sideways (a wide chart or table on a phone) must be reachable with the
+// keyboard: make it focusable only while it actually overflows.
+const markScrollRegions = () => {
+  document.querySelectorAll("[data-scroll-region]").forEach((region) => {
+    if (region.scrollWidth > region.clientWidth + 1) {
+      region.setAttribute("tabindex", "0");
+    } else {
+      region.removeAttribute("tabindex");
+    }
+  });
+};
+window.addEventListener("DOMContentLoaded", markScrollRegions);
+window.addEventListener("resize", markScrollRegions);
