@@ -234,3 +234,20 @@ def test_large_events_prepare_the_printed_agendas_in_the_background(
     pdf = client.get(f"{base}/schedule/agendas/{job_id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert client.get(f"{base}/schedule/agendas/{job_id + 999}.pdf").status_code == 404
+
+
+def test_an_event_without_participants_previews_without_error(client, app) -> None:
+    with app.app_context():
+        organizer = make_organizer("empty@uni.example")
+        slug = make_event(organizers=(organizer,)).slug
+    login(client, "empty@uni.example", PASSWORD)
+    url = f"/admin/events/{slug}/matching"
+    page = client.get(url)
+    assert page.status_code == 200 and "No suggestions yet" in page.get_data(as_text=True)
+    preview = post_form(client, url, {**settings(), "action": "preview"})
+    assert preview.status_code == 200 and "Coverage" in preview.get_data(as_text=True)
+    run = post_form(client, url, {**settings(), "action": "run"})
+    assert run.status_code == 302
+    published = post_form(client, f"{url}/publish", {}, page=url)
+    follow = client.get(published.headers["Location"]).get_data(as_text=True)
+    assert "Run matching first" in follow
