@@ -103,6 +103,8 @@ class Registration(db.Model):
         ),
         sa.Index("ix_registrations_event_status_role", "event_id", "status", "role"),
         sa.Index("ix_registrations_event_waitlist", "event_id", "role", "waitlist_position"),
+        # The organizer's attendee list: newest first, one page at a time, without a sort.
+        sa.Index("ix_registrations_event_created", "event_id", "created_at"),
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
         sa.CheckConstraint(
             "(status = 'waitlisted') = (waitlist_position IS NOT NULL)",
