@@ -31,8 +31,9 @@ PUBLIC_BLUEPRINTS = ("public", "portal", "followup", "lang", "auth", "api")
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory):
-    """An app with rate limiting on and small budgets; the shared limiter is restored."""
-    was_enabled = limiter.enabled
+    """An app with rate limiting on and small budgets. The limiter is one shared object: it
+    is switched off again afterwards, as the test apps have it (``RATELIMIT_ENABLED=False``),
+    whatever it was before (its default, before any app exists, is on)."""
     tmp_path = tmp_path_factory.mktemp("limited")
     application = make_test_app(
         tmp_path,
@@ -47,7 +48,7 @@ def limited(tmp_path_factory):
     yield application
     limiter.reset()
     application.config["RATELIMIT_PUBLIC_BUDGET"] = "5 per minute"
-    limiter.enabled = was_enabled
+    limiter.enabled = False
 
 
 def _sample_url(rule) -> str:
