@@ -678,6 +678,11 @@ def load_demo(attendees: int = 150, seed: int = 42, now: datetime | None = None)
         else:
             _make_pending(world, registrations, 4, now)
             summary.showcase_links += _showcase_links(world, slug, registrations)
+        from .admin import demo_organizer_activity
+
+        demo_organizer_activity(
+            db.session, event, registrations, organizer, coordinator, past=past, seed=seed
+        )
         summary.events.append(slug)
         summary.registrations += len(registrations)
     db.session.commit()
