@@ -457,7 +457,9 @@ def report(args: argparse.Namespace, results: list[Result], checks: list[str]) -
         "",
         f"Machine: {machine()}. Load generator, gunicorn ({args.workers} sync workers per app"
         f"{f', {args.threads} threads' if args.threads > 1 else ''}), one RQ worker, "
-        "PostgreSQL and Redis all share these cores, on loopback.",
+        "PostgreSQL and Redis all share these cores, on loopback. Load average when the run "
+        f"ended: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1/5/15 min; other "
+        "processes on the machine count too).",
         "",
         f'Command: `make bench-load BENCH_LOAD_ARGS="{" ".join(sys.argv[1:])}"` '
         f"(each step: {args.duration:g} s or {args.max_requests} requests, whichever first).",
