@@ -30,6 +30,7 @@ from ..services import meetings as meetings_svc
 from . import bp
 from .access import load_event
 
+WITHOUT_SHOWN = 200  # people without a meeting listed on the page
 SHOW_ALL_UP_TO = 60  # meetings; longer schedules are shown one slot at a time
 ROLE_PAIR_LABELS = {
     "employer-student": _l("Employer – student"),
@@ -353,6 +354,7 @@ def _render_schedule(event: Event, form: MaxMeetingsForm, status: int = 200) -> 
     else:
         shown = [next((s.id for s in slots if s.id in by_slot), 0)]
     agendas_job = matching_svc.latest_job(event.id, meetings_svc.AGENDAS_JOB)
+    without = meetings_svc.people_without_meetings(event.id)
     return render_template(
         "admin/matching_schedule.html",
         agenda_count=meetings_svc.agenda_count(event.id),
@@ -374,7 +376,8 @@ def _render_schedule(event: Event, form: MaxMeetingsForm, status: int = 200) -> 
         by_slot=by_slot,
         meeting_total=len(meetings),
         locked_total=sum(1 for m in meetings if m.locked),
-        without=meetings_svc.people_without_meetings(event.id),
+        without=without[:WITHOUT_SHOWN],
+        without_total=len(without),
         participants=matching_svc.participant_count(event.id),
         requests=meetings_svc.request_counts(event.id),
         counts=meetings_svc.meeting_counts(event.id),

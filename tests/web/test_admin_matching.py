@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
 
@@ -14,6 +16,8 @@ from eventnet.models import (
     MeetingStatus,
     Recommendation,
 )
+from eventnet.services import matching as matching_svc
+from eventnet.services import meetings as meetings_svc
 from tests.conftest import csrf_from, login, post_form
 from tests.factories import PASSWORD, make_event, make_organizer
 from tests.services.test_matching_service import small_world
@@ -251,3 +255,14 @@ def test_an_event_without_participants_previews_without_error(client, app) -> No
     published = post_form(client, f"{url}/publish", {}, page=url)
     follow = client.get(published.headers["Location"]).get_data(as_text=True)
     assert "Run matching first" in follow
+
+
+def test_admin_pages_render_when_csrf_is_switched_off(client, setup, monkeypatch) -> None:
+    login(client, "matcher@uni.example", PASSWORD)
+    monkeypatch.setitem(client.application.config, "WTF_CSRF_ENABLED", False)
+    base = f"/admin/events/{setup['slug']}"
+    with client.application.app_context():
+        matching_svc.run_matching(setup["event_id"], datetime.now(UTC))
+        meetings_svc.schedule_meetings(setup["event_id"], datetime.now(UTC))
+    for url in (f"{base}/matching", f"{base}/schedule"):
+        assert client.get(url).status_code == 200, url

@@ -199,3 +199,12 @@ def test_marking_a_meeting_after_it_started(client, world) -> None:
     client.post(f"/r/{token}/meetings/{meeting_id}/held", data={"csrf_token": csrf_from(page)})
     with client.application.app_context():
         assert db.session.get(Meeting, meeting_id).status == MeetingStatus.HELD
+
+
+def test_pages_render_when_csrf_is_switched_off(client, world, monkeypatch) -> None:
+    """Button forms use the csrf_token() global, not a form field that may not exist."""
+    monkeypatch.setitem(client.application.config, "WTF_CSRF_ENABLED", False)
+    _schedule(client, world)
+    ana = TOKENS["Ana Student"]
+    for url in (f"/r/{ana}/people", f"/r/{ana}/agenda", f"/r/{TOKENS['Cleo Employer']}/people"):
+        assert client.get(url).status_code == 200, url
