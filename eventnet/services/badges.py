@@ -35,14 +35,15 @@ def role_names() -> dict[str, str]:
 
 
 def name_size(name: str) -> str:
-    """A size class for the name: long names get smaller type (and may wrap in two lines)."""
+    """A size class for the name: long names get smaller type and may wrap to two lines;
+    a single long word (no place to wrap) decides as much as the whole length."""
     longest_word = max((len(w) for w in name.split()), default=0)
     length = len(name)
-    if length <= 16 and longest_word <= 12:
+    if length <= 18 and longest_word <= 14:
         return "xl"
-    if length <= 24 and longest_word <= 16:
+    if length <= 26 and longest_word <= 17:
         return "l"
-    if length <= 36 and longest_word <= 20:
+    if length <= 40 and longest_word <= 21:
         return "m"
     return "s"
 
