@@ -45,5 +45,5 @@ def erase(token: str) -> Any:
         erase_person(reg.person_id, utcnow(), actor_kind="attendee")
         return render_template("portal/privacy_erased.html", event_title=event.title)
     return render_template(
-        "portal/privacy_erase.html", reg=reg, event=reg.event, form=form, token=token
+        "portal/privacy_erase.html", reg=reg, event=reg.event, form=form, token=token, now=utcnow()
     ), (400 if form.errors else 200)
