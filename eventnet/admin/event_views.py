@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ..i18n import LANGUAGE_NAMES
 from ..models import AttendeeRole, Event, utcnow
 from ..services import DomainError, event_admin, meeting_setup, taxonomy
 from ..services import audit as audit_service
@@ -28,6 +29,7 @@ from .forms import (
     StatusForm,
     TablesForm,
     TagForm,
+    event_form_class,
     select_choices,
 )
 from .helpers import attach_errors, form_status, has_endpoint
@@ -40,10 +42,38 @@ def _admin_template_helpers() -> dict[str, object]:
     return {"has_endpoint": has_endpoint}
 
 
+def _languages() -> list[str]:
+    return list(current_app.config.get("LANGUAGES", ["en"]))
+
+
 def _event_form(**kwargs: object) -> EventForm:
-    form = EventForm(**kwargs)
+    form = event_form_class(_languages())(**kwargs)
     form.timezone.choices = select_choices((tz, tz) for tz in event_admin.timezone_names())
+    form.default_locale.choices = select_choices(
+        (code, LANGUAGE_NAMES.get(code, code)) for code in _languages()
+    )
     return form
+
+
+def _main_language(form: EventForm) -> str:
+    chosen = form.default_locale.data
+    return chosen if chosen in _languages() else str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _translations_from_form(form: EventForm) -> dict[str, dict[str, str]]:
+    main = _main_language(form)
+    result: dict[str, dict[str, str]] = {}
+    for lang in _languages():
+        if lang == main:
+            continue
+        texts = {
+            name: (getattr(form, f"{name}_{lang}").data or "").strip()
+            for name in event_admin.TRANSLATED_FIELDS
+        }
+        texts = {k: v for k, v in texts.items() if v}
+        if texts:
+            result[lang] = texts
+    return result
 
 
 def _data_from_form(form: EventForm) -> event_admin.EventData:
@@ -69,6 +99,8 @@ def _data_from_form(form: EventForm) -> event_admin.EventData:
         registration_closes_at=utc(form.registration_closes_at.data),
         double_opt_in=bool(form.double_opt_in.data),
         pending_hold_minutes=form.pending_hold_minutes.data or 60 * 24,
+        default_locale=_main_language(form),
+        translations=_translations_from_form(form),
     )
 
 
@@ -86,6 +118,12 @@ def _fill_form(form: EventForm, event: Event) -> None:
         quota = event.quota_for(role)
         getattr(form, f"quota_{role.value}").data = quota.capacity if quota else 0
     form.interests.data = "\n".join(i.label for i in event.interests)
+    form.default_locale.data = event.default_locale
+    for lang, texts in (event.translations or {}).items():
+        for name in event_admin.TRANSLATED_FIELDS:
+            field = getattr(form, f"{name}_{lang}", None)
+            if field is not None:
+                field.data = (texts or {}).get(name, "")
 
 
 def _labels(text: str | None) -> list[str]:
@@ -97,6 +135,7 @@ def event_new() -> str | Response:
     form = _event_form()
     if request.method == "GET":
         form.timezone.data = "Europe/Helsinki"
+        form.default_locale.data = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
     preview = "preview" in request.form
     if not preview and form.validate_on_submit():
         try:
@@ -112,7 +151,7 @@ def event_new() -> str | Response:
             flash(_("Event created as a draft. Publish it when it is ready."), "success")
             return redirect(url_for("admin.event_overview", slug=event.slug))
     return render_template(
-        "admin/event_form.html", form=form, event=None, preview=preview
+        "admin/event_form.html", form=form, event=None, preview=preview, languages=_languages()
     ), form_status(form)
 
 
@@ -147,7 +186,6 @@ def event_edit(slug: str) -> str | Response:
     if not preview and form.validate_on_submit():
         data = _data_from_form(form)
         changes = {name: getattr(data, name) for name in (*event_admin.EVENT_FIELDS, "quotas")}
-        changes.pop("default_locale", None)
         changes.pop("accent_color", None)
         try:
             result = event_admin.update_event(event.id, changes, actor=current_user, now=utcnow())
@@ -173,7 +211,7 @@ def event_edit(slug: str) -> str | Response:
                 )
             return redirect(url_for("admin.event_overview", slug=result.event.slug))
     return render_template(
-        "admin/event_form.html", form=form, event=event, preview=preview
+        "admin/event_form.html", form=form, event=event, preview=preview, languages=_languages()
     ), form_status(form)
 
 

@@ -119,11 +119,29 @@ class EventForm(AdminForm):
         validators=[InputRequired(), NumberRange(min=5, max=60 * 24 * 14)],
         default=60 * 24,
     )
+    default_locale = SelectField(
+        _l("Main language of the texts"),
+        validate_choice=False,  # checked by the service; a missing value means the default
+        description=_l("Visitors who use another language see its translation when given."),
+    )
     interests = TextAreaField(
         _l("Interest tags, one per line"),
         validators=[Length(max=20000)],
         description=_l("What registrants choose from as interests, offers and seeks."),
     )
+
+
+def event_form_class(languages: list[str]) -> type[EventForm]:
+    """EventForm with title, summary and description fields for each of ``languages``
+    (named ``title_fi``, ``summary_fi``, ``description_fi``...)."""
+    extra: dict[str, Any] = {}
+    for lang in languages:
+        extra[f"title_{lang}"] = StringField(_l("Title"), validators=[Length(max=200)])
+        extra[f"summary_{lang}"] = StringField(_l("One-line summary"), validators=[Length(max=300)])
+        extra[f"description_{lang}"] = TextAreaField(
+            _l("Description (Markdown)"), validators=[Length(max=20000)]
+        )
+    return type("LocalizedEventForm", (EventForm,), extra)
 
 
 class CloneForm(AdminForm):

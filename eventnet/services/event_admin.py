@@ -35,6 +35,7 @@ from ..models import (
 )
 from . import DomainError, NotFound, audit
 
+TRANSLATED_FIELDS = {"title": 200, "summary": 300, "description": 20000}
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_CAPACITY = 100_000
 # Places that count against a quota: confirmed ones and pending ones (held until they expire).
@@ -74,11 +75,17 @@ class EventData:
     pending_hold_minutes: int = 60 * 24
     default_locale: str = "en"
     accent_color: str | None = None
+    # {"fi": {"title": ..., "summary": ..., "description": ...}}: shown to visitors in that
+    # language (empty fields fall back to the default language).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_event(cls, event: Event) -> EventData:
         values = {f.name: getattr(event, f.name) for f in fields(cls) if f.name != "quotas"}
         values["quotas"] = {q.role.value: q.capacity for q in event.quotas}
+        values["translations"] = {
+            lang: dict(texts) for lang, texts in (event.translations or {}).items()
+        }
         return cls(**values)
 
 
@@ -188,6 +195,16 @@ def validate_event(data: EventData, *, event_id: int | None = None) -> dict[str,
         errors["pending_hold_minutes"] = _("Hold unconfirmed places between 5 minutes and 14 days.")
     if data.accent_color and not re.fullmatch(r"#[0-9a-fA-F]{6}", data.accent_color):
         errors["accent_color"] = _("Use a colour like #1f5fbf.")
+    if not re.fullmatch(r"[a-z]{2}(_[A-Z]{2})?", data.default_locale or ""):
+        errors["default_locale"] = _("Choose a language from the list.")
+    for lang, texts in (data.translations or {}).items():
+        for name, limit in TRANSLATED_FIELDS.items():
+            text = (texts or {}).get(name) or ""
+            key = f"{name}_{lang}"
+            if len(text) > limit:
+                errors[key] = _("At most %(n)d characters.", n=limit)
+            elif has_control_chars(text, multiline=name == "description"):
+                errors[key] = _("Please remove invisible control characters.")
     return errors
 
 
@@ -546,7 +563,6 @@ def clone_event(
     )
     _apply(clone, data)
     for name in (
-        "translations",
         "recommendations_k",
         "exposure_cap",
         "max_meetings_per_person",

@@ -190,3 +190,28 @@ def test_overview_counts_and_no_back_to_draft_once_people_registered(client) -> 
     html = client.get("/admin/events/fair/").get_data(as_text=True)
     assert "Back to draft" not in html and "Close registration" in html
     assert re.search(r'status=waitlisted[^"]*">1</a>', html)
+
+
+def test_event_texts_in_other_languages(client) -> None:
+    alice = make_organizer("alice@uni.example")
+    make_event(slug="fair", organizers=(alice,), title="Career Fair")
+    login(client, "alice@uni.example", PASSWORD)
+    data = dict(
+        FORM,
+        slug="fair",
+        title="Career Fair",
+        default_locale="en",
+        title_fi="Urapäivä",
+        description_fi="Tapaa **työnantajia**.",
+        title_sv="",
+    )
+    response = post_form(client, "/admin/events/fair/edit", data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    event = db.session.scalar(sa.select(Event).where(Event.slug == "fair"))
+    assert event.translations == {
+        "fi": {"title": "Urapäivä", "description": "Tapaa **työnantajia**."}
+    }
+    assert event.localized("title", "fi") == "Urapäivä"
+    assert event.localized("title", "sv") == "Career Fair"
+    page = client.get("/admin/events/fair/edit").get_data(as_text=True)
+    assert 'value="Urapäivä"' in page
