@@ -261,12 +261,12 @@ def attendees_import(slug: str) -> str | BaseResponse:
         try:
             rows = imports.read_table(upload.filename or "", upload.read())
             checked = imports.preview(event, rows, utcnow())
+            payload = imports.pack(event.id, checked.rows) if checked.ok else ""
         except DomainError as exc:
             attach_errors(form, exc, default_field="file")
         else:
             confirm = ImportConfirmForm(
-                payload=imports.pack(event.id, checked.rows) if checked.ok else "",
-                send_email="1" if form.send_email.data else "",
+                payload=payload, send_email="1" if form.send_email.data else ""
             )
             return render_template(
                 "admin/attendees_import_preview.html",

@@ -7,6 +7,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db, limiter
 from ..models import (
@@ -102,7 +103,7 @@ def list_registrations(slug: str) -> Response:
     base = sa.select(Registration).outerjoin(Registration.organization).where(*where)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
     regs = db.session.scalars(
-        base.options(sa.orm.contains_eager(Registration.organization))
+        base.options(contains_eager(Registration.organization))
         .order_by(Registration.created_at, Registration.id)
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -28,6 +28,7 @@ from . import DomainError, audit
 
 MAX_ROWS = 5000
 PAYLOAD_MAX_AGE = 60 * 60  # seconds between preview and confirmation
+PAYLOAD_MAX_SIZE = 450_000  # under Werkzeug's 500 kB limit for one form field
 LIST_FIELDS = ("languages", "interests", "offers", "seeks")
 BOOL_FIELDS = ("consent_profile", "consent_photos")
 COLUMNS = (
@@ -291,7 +292,20 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def pack(event_id: int, rows: Iterable[PreviewRow]) -> str:
     """The validated rows for the confirmation step (signed, compressed, tamper-evident)."""
-    return _serializer().dumps({"event": event_id, "rows": [r.data for r in rows]})
+    data = [r.data for r in rows]
+    payload = str(_serializer().dumps({"event": event_id, "rows": data}))
+    if len(payload) > PAYLOAD_MAX_SIZE:
+        parts = len(payload) // PAYLOAD_MAX_SIZE + 1
+        raise ImportFileError(
+            _(
+                "This file is too large to import at once. Please split it into %(parts)d "
+                "files of about %(rows)d rows each.",
+                parts=parts,
+                rows=len(data) // parts,
+            ),
+            "file",
+        )
+    return payload
 
 
 def unpack(event_id: int, payload: str) -> list[dict[str, Any]]:

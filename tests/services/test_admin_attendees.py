@@ -545,3 +545,10 @@ def test_badges_data_fits_long_names(crowd) -> None:
     one = badges.badge_rows(event, badges.BadgeSelection(AttendeeQuery(), regs["Bo Waiting"].id))
     assert [r["name"] for r in one] == ["Bo Waiting"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) >= 2
+
+
+def test_an_import_too_large_for_one_form_post_asks_to_split(app_ctx, monkeypatch) -> None:
+    monkeypatch.setattr(imports, "PAYLOAD_MAX_SIZE", 200)
+    rows = [imports.PreviewRow(line=n, data={"name": f"Person {n}" * 10}) for n in range(20)]
+    with pytest.raises(DomainError, match="split it into"):
+        imports.pack(1, rows)
