@@ -70,18 +70,22 @@ def is_bearer_api_call() -> bool:
 
 
 def cross_site_problem() -> str | None:
-    """Why this request looks cross-site (None when it does not)."""
-    fetch_site = request.headers.get("Sec-Fetch-Site", "").strip().lower()
-    if fetch_site == "cross-site":
+    """Why this request looks cross-site (None when it does not).
+
+    ``Sec-Fetch-Site`` is set by the browser and cannot be forged by a page: ``cross-site``
+    is refused and ``same-origin`` accepted as it is (the ``Origin`` is then ``null`` on
+    pages with ``Referrer-Policy: no-referrer``, like the manage-link pages). Without it (old
+    browsers, other clients) or with another value, an ``Origin`` that is not ours (``null``
+    included: sandboxed frames, cross-origin redirects) is refused.
+    """
+    site = request.headers.get("Sec-Fetch-Site", "").strip().lower()
+    if site == "cross-site":
         return "sec-fetch-site"
-    origin = request.headers.get("Origin")
-    if origin is not None and origin.strip() == "null" and fetch_site == "same-origin":
-        # Pages sent with `Referrer-Policy: no-referrer` (the manage link, /r/<token>) make
-        # browsers send `Origin: null` even for their own forms; Sec-Fetch-Site, which pages
-        # cannot forge, still says same-origin.
+    if site == "same-origin":
         return None
+    origin = request.headers.get("Origin")
     if origin is not None and _origin(origin.strip()) not in trusted_origins():
-        return "origin"  # also "null" (sandboxed frames, cross-origin redirects)
+        return "origin"
     return None
 
 

@@ -27,6 +27,7 @@ CROSS_SITE_HEADERS = [
     {"Origin": "https://evil.example"},
     {"Origin": "null"},
     {"Origin": "http://eventnet.test.evil.example"},
+    {"Sec-Fetch-Site": "same-site", "Origin": "https://sub.eventnet.test"},
     {"Sec-Fetch-Site": "cross-site", "Origin": "http://eventnet.test"},
 ]
 
@@ -96,6 +97,8 @@ def test_cross_site_refusal_covers_the_manage_link_and_sign_out(client, open_eve
         {"Sec-Fetch-Site": "same-origin", "Origin": "http://eventnet.test"},  # BASE_URL
         {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"},  # the request's host
         {"Sec-Fetch-Site": "none"},  # typed into the address bar / bookmarks
+        # Pages with Referrer-Policy: no-referrer (the manage link) send Origin: null.
+        {"Sec-Fetch-Site": "same-origin", "Origin": "null"},
     ],
 )
 def test_same_origin_posts_pass(client, open_event, headers) -> None:
