@@ -25,3 +25,4 @@ from . import followup  # noqa: E402,F401
 from . import reports  # noqa: E402,F401
 from . import privacy  # noqa: E402,F401
 from . import dashboard  # noqa: E402,F401
+from . import appearance  # noqa: E402,F401

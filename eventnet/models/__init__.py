@@ -2,6 +2,7 @@
 
 from .accounts import ApiToken, EventOrganizer, OrganizerAccount
 from .audit import AuditEntry
+from .branding import EventLogo
 from .enums import (
     AttendeeRole,
     EventStatus,
@@ -51,6 +52,7 @@ __all__ = [
     "Bookmark",
     "Connection",
     "Event",
+    "EventLogo",
     "EventOrganizer",
     "EventStatus",
     "FeedbackInvitation",

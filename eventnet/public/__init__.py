@@ -6,4 +6,5 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import views  # noqa: E402,F401
+from . import views  # noqa: E402,F401,I001 (one line per module)
+from . import theme  # noqa: E402,F401
