@@ -77,7 +77,11 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["error", "message"],
         "properties": {
-            "error": {"type": "string", "description": "A short code such as not_found."},
+            "error": {
+                "type": "string",
+                "description": "A short code such as not_found (for a URL that matches no "
+                'route, a short title such as "Page not found").',
+            },
             "message": {"type": "string", "description": "Human-readable, translated."},
             "fields": {
                 "type": "object",
