@@ -202,3 +202,23 @@ def test_development_server_request_log_is_redacted(app) -> None:
     for f in logging.getLogger("werkzeug").filters:
         f.filter(record)
     assert secret not in record.getMessage()
+
+
+def test_an_expired_confirmation_link_gets_a_friendly_answer(app, client) -> None:
+    """Double opt-in: the hold behind the e-mailed link ran out and was released. Following
+    the link then explains the state instead of confirming anything (or failing)."""
+    from datetime import timedelta
+
+    from eventnet.models import RegistrationStatus, utcnow
+    from eventnet.services.waitlist import expire_pending_holds
+
+    slug = make_event(double_opt_in=True, pending_hold_minutes=30).slug
+    token = register_and_get_token(client, slug, "late@example.org")
+    with app.test_request_context():
+        assert expire_pending_holds(utcnow() + timedelta(hours=2)) == 1
+    response = client.get(f"/r/{token}/confirm", follow_redirects=True)
+    assert response.status_code == 200
+    reg = db.session.scalar(sa.select(Registration).where(Registration.email == "late@example.org"))
+    assert reg.status == RegistrationStatus.CANCELLED
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Confirm my registration" not in page
