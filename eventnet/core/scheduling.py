@@ -209,7 +209,7 @@ class _State:
                 best, best_free = s, tf
         return best
 
-    def try_place(self, i: int, j: int, allowed: set[int] | list[set[int]]) -> bool:
+    def try_place(self, i: int, j: int, allowed: list[set[int]]) -> bool:
         """Place pair (i, j) in a slot, moving at most the blocking meetings once."""
         s = self.best_slot(i, j)
         if s >= 0:
@@ -218,7 +218,7 @@ class _State:
         if sum(self.table_free) <= 0:
             return False  # every table of every slot is taken: moving meetings cannot help
         # repair: a slot both may use (not unavailable) where the blockers can move away
-        options = sorted(allowed[i] & allowed[j])  # type: ignore[index]
+        options = sorted(allowed[i] & allowed[j])
         for s in options:
             blockers = {self.at[x][s] for x in (i, j) if s in self.at[x]}
             if any(b not in self.movable for b in blockers):
@@ -465,12 +465,32 @@ def schedule(
             lp_bound = float("nan")
     stats["seconds_lp"] = time.perf_counter() - t0
 
-    if lp_x is not None and np.all(np.minimum(lp_x, 1.0 - lp_x) < 1e-6):
-        # the LP optimum is already integral: it is an optimal b-matching
-        chosen = lp_x > 0.5
-        status = "optimal-lp"
+    tol = 1e-6
+    if lp_x is not None:
+        # keep the integral part of the LP optimum; decide the fractional rest exactly
+        chosen = lp_x > 1.0 - tol
+        frac = np.flatnonzero(~chosen & (lp_x > tol))
+        stats["candidates_fractional"] = float(frac.size)
+        if frac.size == 0:
+            status = "optimal-lp"  # the LP optimum is integral: an optimal b-matching
+        else:
+            deg = np.bincount(ei[chosen], minlength=n) + np.bincount(ej[chosen], minlength=n)
+            rcap = cap - deg
+            rtotal = total_cap - int(chosen.sum())
+            t1 = time.perf_counter()
+            res = _solve_milp(
+                n, ei[frac], ej[frac], w[frac], rcap, rtotal, time_limit, node_limit, mip_gap
+            )
+            stats["seconds_milp"] = time.perf_counter() - t1
+            if res.x is not None:
+                chosen[frac[res.x > 0.5]] = True
+                status = "lp-fixed+milp" if res.status == 0 else "lp-fixed+milp-limit"
+            else:
+                pick = _round_lp(lp_x[frac], ei[frac], ej[frac], w[frac], rcap, rtotal)
+                chosen[frac[pick]] = True
+                status = "lp-rounded"
     elif m:
-        # prune to the top candidates per person (plus all accepted), solve the MILP
+        # no LP solution (time limit): MILP on the top candidates per person + accepted
         keep = acc_arr.copy()
         order = np.lexsort((ej, ei, -w))
         seen = np.zeros(n, dtype=np.int64)
@@ -489,11 +509,9 @@ def schedule(
         stats["candidates_milp"] = float(sub.size)
         if res.x is not None:
             chosen[sub[res.x > 0.5]] = True
-            status = "optimal" if res.status == 0 else "feasible"
-        elif lp_x is not None:  # no incumbent: round the LP solution greedily
-            chosen = _round_lp(lp_x, ei, ej, w, cap, total_cap)
-            status = "lp-rounded"
+            status = "milp" if res.status == 0 else "milp-limit"
         else:
+            chosen = _round_lp(np.zeros(m), ei, ej, w, cap, total_cap)
             status = "greedy"
     stats["chosen"] = float(chosen.sum())
 

@@ -268,3 +268,15 @@ def test_unplaced_reasons():
 def test_duplicate_ids_rejected():
     with pytest.raises(ScheduleInputError):
         schedule([Person(1, 1), Person(1, 2)], [], [Slot(1)], [Table(1)])
+
+
+def test_fractional_lp_is_resolved_exactly():
+    # an odd cycle: the LP takes every edge at 1/2 (bound 1.5), any schedule only one edge
+    people = [Person(i, 1) for i in (1, 2, 3)]
+    cands = [Candidate(1, 2, 1.0), Candidate(2, 3, 1.0), Candidate(1, 3, 1.0)]
+    res = schedule(people, cands, [Slot(1)], [Table(1), Table(2)])
+    assert res.lp_upper_bound == pytest.approx(1.5)
+    assert res.status == "lp-fixed+milp"
+    assert len(res.meetings) == 1  # any one edge of the triangle is optimal
+    assert res.objective == pytest.approx(1.0)
+    assert res.ratio == pytest.approx(1.0 / 1.5)
