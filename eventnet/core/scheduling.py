@@ -54,18 +54,26 @@ Algorithm (see docs/matching.md):
 2. Upper bound: LP relaxation of the maximum-weight b-matching
    ``max w.x  s.t.  x(delta(p)) <= b_p,  sum x <= free table-slots,  0 <= x <= 1`` with
    ``b_p = min(max_meetings - locked, free slots of p)`` (HiGHS).
-3. Choice: the same problem as a MILP (``scipy.optimize.milp``) on the top
-   ``max_candidates_per_person`` pairs of each person plus all accepted ones.
+3. Choice: edges at 1 in the LP optimum are kept, edges at 0 dropped; only the fractional
+   rest (typically a few odd cycles) is decided by a MILP (``scipy.optimize.milp``) with the
+   remaining capacities, bounded by ``node_limit`` (deterministic) and ``time_limit``
+   (safety net); if it finds nothing, the fractional edges are rounded greedily. If the
+   LP itself fails, a MILP on the top ``max_candidates_per_person`` pairs of each person
+   plus all accepted ones is solved instead.
 4. Slots: greedy edge colouring, accepted first then by weight, each meeting into the common
    free slot with the most free tables; when none is left, a repair step tries to move the
    blocking meetings (of either person, or one occupying the last table) to another slot.
 5. Fill: pairs not chosen are tried in weight order to use time freed by step 4.
 6. Tables: per slot, locked meetings keep theirs, others take the free tables in id order.
 
-Complexity: n people, m candidate pairs, S slots, T tables. Steps 1, 4-6 are
-O(m log m + m S^2); the LP is polynomial (HiGHS simplex/IPM on m variables and n + 1 rows);
-the MILP is exponential in the worst case but cut off by ``node_limit``/``time_limit``, with
-the LP-rounded greedy choice as fallback.
+Complexity: n people, m candidate pairs, S slots. Steps 1, 4-6 are O(m log m + m S^2); the
+LP is polynomial (HiGHS interior point on m variables and n + 1 rows); the MILP is
+exponential in the worst case but only sees the LP's fractional edges and is cut off by
+``node_limit``/``time_limit``.
+
+``status`` tells how the pairs were chosen: ``optimal-lp`` (LP optimum integral, hence
+optimal), ``lp-fixed+milp`` (fractional rest solved to optimality), ``lp-fixed+milp-limit``
+(a limit was hit), ``lp-rounded``, ``milp``/``milp-limit`` (LP failed), ``greedy``, ``empty``.
 """
 
 from __future__ import annotations
