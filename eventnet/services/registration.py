@@ -54,6 +54,7 @@ from ..models import (
     utcnow,
 )
 from . import DomainError, NotFound, TryAgain
+from .meeting_release import release_meetings_of
 from .notifications import (
     queue_already_registered_mail,
     queue_confirmed_mail,
@@ -728,6 +729,7 @@ def cancel_registration(registration_id: int, now: datetime, *, notify: bool = T
     if notify:
         queue_status_mail(reg, "cancelled", now)
     db.session.flush()
+    release_meetings_of(reg.id, now)
     expire_locked(event, now)
     promoted = promote_locked(event, now)
     renumber_waitlist(event.id)
