@@ -35,15 +35,18 @@ run: $(VENV)/.installed-run translations
 	@echo ""
 	@echo "  eventnet is running on http://$(HOST):$(PORT)"
 	@echo "  Organizer login: organizer@eventnet.example / demo-organizer"
+	@echo "  (the scheduler runs alongside: reminders, surveys, follow-ups, mail retries)"
 	@echo ""
-	$(BIN)/eventnet run --host $(HOST) --port $(PORT)
+	@$(BIN)/eventnet scheduler --interval 30 & scheduler=$$!; \
+		trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/eventnet run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test translations
-	$(BIN)/ruff check eventnet tests benchmarks
+	$(BIN)/ruff check eventnet tests benchmarks scripts
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check eventnet tests benchmarks
+	$(BIN)/ruff check eventnet tests benchmarks scripts
 	$(BIN)/ruff format --check eventnet tests benchmarks
 
 wheel: $(VENV)/.installed-run
