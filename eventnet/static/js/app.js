@@ -17,13 +17,20 @@ window.addEventListener("DOMContentLoaded", () => {
   const summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 });
-// A region that scrolls sideways (a wide chart or table on a phone) must be reachable with the
-// keyboard: make it focusable only while it actually overflows.
+// A region that scrolls sideways (a wide table or chart on a phone) must be reachable with the
+// keyboard: make it focusable, and name it, only while it actually overflows.
 const markScrollRegions = () => {
-  document.querySelectorAll("[data-scroll-region]").forEach((region) => {
+  document.querySelectorAll("[data-scroll-region], .table-wrap").forEach((region) => {
     if (region.scrollWidth > region.clientWidth + 1) {
       region.setAttribute("tabindex", "0");
-    } else {
+      if (!region.hasAttribute("aria-label") && !region.hasAttribute("aria-labelledby")) {
+        const caption = region.querySelector("caption");
+        if (caption && caption.textContent.trim()) {
+          region.setAttribute("role", "region");
+          region.setAttribute("aria-label", caption.textContent.trim());
+        }
+      }
+    } else if (region.getAttribute("tabindex") === "0") {
       region.removeAttribute("tabindex");
     }
   });

@@ -1,0 +1,214 @@
+"""Registration and check-in done with the keyboard only: Tab, Shift+Tab, Enter, Space (and
+typing into fields), never a click. Every stop on the way must show where the focus is, form
+errors must be announced (an alert that takes the focus, fields described by their error),
+and the skip link must lead to the content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from eventnet.extensions import db
+from eventnet.models import Registration, RegistrationStatus
+from tests.e2e.conftest import assert_accessible
+from tests.factories import make_event
+
+ORGANIZER = ("organizer@eventnet.example", "demo-organizer")  # the demo's organizer
+ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
+
+FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) { return null; }
+  const s = getComputedStyle(e);
+  const label = e.labels && e.labels.length ? e.labels[0].innerText : "";
+  return {
+    tag: e.tagName.toLowerCase(), id: e.id || "", type: e.type || "", name: e.name || "",
+    text: (e.innerText || e.value || "").trim().replace(/\\s+/g, " ").slice(0, 120),
+    label: label.trim().replace(/\\s+/g, " "), href: e.getAttribute("href") || "",
+    role: e.getAttribute("role") || "", checked: !!e.checked,
+    visible: (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2)
+      || s.boxShadow !== "none",
+  };
+}"""
+
+
+def focused(page: Any) -> dict[str, Any]:
+    return page.evaluate(FOCUSED) or {}
+
+
+def tab_to(
+    page: Any, wanted: Callable[[dict[str, Any]], bool], *, back: bool = False, limit: int = 250
+) -> dict[str, Any]:
+    """Press Tab (or Shift+Tab) until the focused element is the wanted one; every element
+    passed on the way must show a visible focus indicator."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        current = focused(page)
+        if current:
+            assert current["visible"], f"no visible focus on {current}"
+            seen.append(current.get("text") or current.get("label") or current.get("id"))
+        if current and wanted(current):
+            return current
+    raise AssertionError(f"not reachable with the keyboard; passed: {seen[-30:]}")
+
+
+def by_id(element_id: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda f: f["id"] == element_id
+
+
+def by_text(text: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda f: f["text"] == text or f["text"].startswith(text + " ")
+
+
+def type_into(page: Any, element_id: str, text: str) -> None:
+    tab_to(page, by_id(element_id))
+    page.keyboard.type(text)
+
+
+@pytest.fixture(scope="module")
+def keyboard_event(live_server: Any) -> str:
+    from eventnet.models import EventOrganizer, OrganizerAccount
+
+    with live_server.app.app_context():
+        organizer = db.session.scalar(
+            sa.select(OrganizerAccount).where(OrganizerAccount.email == ORGANIZER[0])
+        )
+        event = make_event(
+            slug="keyboard-day",
+            title="Keyboard Networking Day",
+            quotas={"student": 20, "employer": 10, "staff": 10},
+            starts_at=datetime.now(UTC) + timedelta(days=12),
+            interests=("Data science", "Internships"),
+        )
+        db.session.add(EventOrganizer(event_id=event.id, organizer=organizer, is_owner=True))
+        db.session.commit()
+        slug = event.slug
+        db.session.remove()
+    return slug
+
+
+@pytest.mark.parametrize(
+    ("size", "lang"), [("phone", "fi"), ("desktop", "en")], ids=["phone-fi", "desktop-en"]
+)
+def test_registration_with_the_keyboard_only(
+    live_server: Any, browser: Any, keyboard_event: str, size: str, lang: str
+) -> None:
+    from tests.e2e.conftest import DESKTOP, PHONE
+
+    phone = size == "phone"
+    context = browser.new_context(
+        viewport=PHONE if phone else DESKTOP,
+        locale="fi-FI" if lang == "fi" else "en-GB",  # the browser asks for the language
+        is_mobile=phone,
+        has_touch=phone,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    email = f"keyboard.{size}@student.example"
+    try:
+        page.goto(f"{live_server.url}/events/{keyboard_event}")
+        assert page.locator("html").get_attribute("lang") == lang
+        # The skip link comes first and leads past the header to the content.
+        skip = tab_to(page, lambda f: f["href"] == "#main", limit=1)
+        assert skip["visible"] and page.locator(".skip-link").is_visible()
+        page.keyboard.press("Enter")
+        assert focused(page).get("id") in ("", "main") or page.url.endswith("#main")
+        tab_to(page, lambda f: f["href"].endswith(f"/events/{keyboard_event}/register"))
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**/events/{keyboard_event}/register")
+
+        # Sent incomplete: the error summary is an alert and takes the focus.
+        tab_to(page, lambda f: f["tag"] == "button" and f["type"] == "submit")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#error-summary")
+        page.wait_for_function("document.activeElement.id === 'error-summary'")
+        assert page.locator("#error-summary").get_attribute("role") == "alert"
+        assert "name-error" in (page.locator("#name").get_attribute("aria-describedby") or "")
+        assert page.locator("#name").get_attribute("aria-invalid") == "true"
+        assert_accessible(page, impacts=ALL_IMPACTS)
+        # From the summary, Enter on an error's link goes to its question.
+        tab_to(page, lambda f: f["href"] == "#role", limit=3)
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.activeElement.id === 'role'")
+        # Into the radio group with Tab (its first option when none is chosen); Space chooses.
+        first = tab_to(page, lambda f: f["type"] == "radio", limit=1)
+        assert first["id"] == "role-student"
+        page.keyboard.press("Space")
+        assert page.locator("#role-student").is_checked()
+        type_into(page, "name", "Kim Keyboard")
+        type_into(page, "email", email)
+        type_into(page, "degree_programme", "MSc Human-Computer Interaction")
+        interest = tab_to(page, lambda f: f["type"] == "checkbox" and f["label"] == "Data science")
+        assert not interest["checked"]
+        page.keyboard.press("Space")
+        tab_to(page, by_id("consent_privacy"))
+        page.keyboard.press("Space")
+        assert page.locator("#consent_privacy").is_checked()
+        tab_to(page, lambda f: f["tag"] == "button" and f["type"] == "submit")
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**/events/{keyboard_event}/registered")
+        assert page.locator("h1").is_visible()
+        assert_accessible(page, impacts=ALL_IMPACTS)
+    finally:
+        context.close()
+    with live_server.app.app_context():
+        reg = db.session.scalar(sa.select(Registration).where(Registration.email == email))
+        assert reg is not None and reg.name == "Kim Keyboard"
+        assert reg.status == RegistrationStatus.CONFIRMED and reg.degree_programme
+        assert [t.interest.label for t in reg.tags] == ["Data science"]
+        db.session.remove()
+
+
+def test_check_in_and_undo_with_the_keyboard_only(
+    live_server: Any, page: Any, keyboard_event: str
+) -> None:
+    from tests.factories import make_registration
+
+    with live_server.app.app_context():
+        from eventnet.models import Event
+
+        event = db.session.scalar(sa.select(Event).where(Event.slug == keyboard_event))
+        guest = make_registration(event, name="Ulla Undo-Tester", email="ulla.kb@example.org")
+        guest_id = guest.id
+        db.session.remove()
+
+    page.goto(f"{live_server.url}/auth/login")
+    type_into(page, "email", ORGANIZER[0])
+    type_into(page, "password", ORGANIZER[1])
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/admin/")
+    # From the list of events to the event and its check-in desk, by keyboard.
+    tab_to(page, by_text("Keyboard Networking Day"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/admin/events/{keyboard_event}/")
+    tab_to(page, lambda f: f["href"].endswith(f"/admin/events/{keyboard_event}/checkin"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{keyboard_event}/checkin")
+    assert focused(page)["id"] == "desk-q"  # the desk starts in the search box
+    page.keyboard.type("Ulla")
+    page.wait_for_selector("#desk-results li")
+    tab_to(page, lambda f: f["text"].startswith("Check in") and "Ulla" in f["text"])
+    page.keyboard.press("Enter")
+    status = page.locator("#desk-status")
+    page.wait_for_function("document.getElementById('desk-status').textContent.length > 0")
+    assert status.get_attribute("role") == "status"  # announced politely
+    assert "Ulla" in status.inner_text()
+    assert focused(page)["id"] == "desk-q"  # ready for the next person
+    with live_server.app.app_context():
+        assert db.session.get(Registration, guest_id).checked_in_at is not None
+        db.session.remove()
+    assert_accessible(page, impacts=ALL_IMPACTS)
+
+    # Undo is one Tab and Enter away.
+    tab_to(page, lambda f: f["text"].startswith("Undo") and "Ulla" in f["text"])
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#desk-results li:not(.is-in)")
+    with live_server.app.app_context():
+        assert db.session.get(Registration, guest_id).checked_in_at is None
+        db.session.remove()
