@@ -210,7 +210,10 @@ class NotesForm(AdminForm):
     notes = TextAreaField(
         _l("Notes"),
         validators=[Length(max=5000)],
-        description=_l("Only organizers of this event see these notes."),
+        description=_l(
+            "Only organizers of this event see these notes, and the person in the copy of "
+            "their data they may download (GDPR right of access)."
+        ),
     )
 
 
