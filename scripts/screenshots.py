@@ -335,7 +335,8 @@ def choose_language(page: Any, base: str, lang: str) -> None:
     page.goto(base + "/")
     if page.locator("html").get_attribute("lang") != lang:
         page.select_option("#lang-select", lang)
-        page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+        page.wait_for_url("**/")
+        page.wait_for_selector(f"html[lang='{lang}']")
 
 
 def open_screen(page: Any, base: str, world: World, screen: Screen) -> Any:

@@ -6,6 +6,7 @@ and the skip link must lead to the content.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -64,6 +65,15 @@ def by_id(element_id: str) -> Callable[[dict[str, Any]], bool]:
 
 def by_text(text: str) -> Callable[[dict[str, Any]], bool]:
     return lambda f: f["text"] == text or f["text"].startswith(text + " ")
+
+
+def wait_until(page: Any, predicate: str, timeout: float = 10.0) -> None:
+    """Poll ``predicate`` with page.evaluate (which the page's CSP allows, unlike
+    wait_for_function's string predicates, which need 'unsafe-eval')."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        assert time.monotonic() < deadline, f"timed out waiting for {predicate}"
+        page.wait_for_timeout(50)
 
 
 def type_into(page: Any, element_id: str, text: str) -> None:
@@ -127,7 +137,7 @@ def test_registration_with_the_keyboard_only(
         tab_to(page, lambda f: f["tag"] == "button" and f["type"] == "submit")
         page.keyboard.press("Enter")
         page.wait_for_selector("#error-summary")
-        page.wait_for_function("document.activeElement.id === 'error-summary'")
+        wait_until(page, "() => document.activeElement.id === 'error-summary'")
         assert page.locator("#error-summary").get_attribute("role") == "alert"
         assert "name-error" in (page.locator("#name").get_attribute("aria-describedby") or "")
         assert page.locator("#name").get_attribute("aria-invalid") == "true"
@@ -135,7 +145,7 @@ def test_registration_with_the_keyboard_only(
         # From the summary, Enter on an error's link goes to its question.
         tab_to(page, lambda f: f["href"] == "#role", limit=3)
         page.keyboard.press("Enter")
-        page.wait_for_function("document.activeElement.id === 'role'")
+        wait_until(page, "() => document.activeElement.id === 'role'")
         # Into the radio group with Tab (its first option when none is chosen); Space chooses.
         first = tab_to(page, lambda f: f["type"] == "radio", limit=1)
         assert first["id"] == "role-student"
@@ -196,7 +206,7 @@ def test_check_in_and_undo_with_the_keyboard_only(
     tab_to(page, lambda f: f["text"].startswith("Check in") and "Ulla" in f["text"])
     page.keyboard.press("Enter")
     status = page.locator("#desk-status")
-    page.wait_for_function("document.getElementById('desk-status').textContent.length > 0")
+    wait_until(page, "() => document.getElementById('desk-status').textContent.length > 0")
     assert status.get_attribute("role") == "status"  # announced politely
     assert "Ulla" in status.inner_text()
     assert focused(page)["id"] == "desk-q"  # ready for the next person
