@@ -47,7 +47,8 @@ def _languages() -> list[str]:
 
 
 def _event_form(**kwargs: object) -> EventForm:
-    form = event_form_class(_languages())(**kwargs)
+    names = {code: LANGUAGE_NAMES.get(code, code) for code in _languages()}
+    form = event_form_class(names)(**kwargs)
     form.timezone.choices = select_choices((tz, tz) for tz in event_admin.timezone_names())
     form.default_locale.choices = select_choices(
         (code, LANGUAGE_NAMES.get(code, code)) for code in _languages()

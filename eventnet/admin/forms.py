@@ -131,15 +131,23 @@ class EventForm(AdminForm):
     )
 
 
-def event_form_class(languages: list[str]) -> type[EventForm]:
+def event_form_class(languages: dict[str, str]) -> type[EventForm]:
     """EventForm with title, summary and description fields for each of ``languages``
-    (named ``title_fi``, ``summary_fi``, ``description_fi``...)."""
+    (code -> name; fields ``title_fi``, ``summary_fi``, ``description_fi``...), labelled with
+    the language so that every label on the page is unique."""
+    from flask_babel import gettext as _
+
     extra: dict[str, Any] = {}
-    for lang in languages:
-        extra[f"title_{lang}"] = StringField(_l("Title"), validators=[Length(max=200)])
-        extra[f"summary_{lang}"] = StringField(_l("One-line summary"), validators=[Length(max=300)])
+    for lang, name in languages.items():
+        extra[f"title_{lang}"] = StringField(
+            _("Title in %(language)s", language=name), validators=[Length(max=200)]
+        )
+        extra[f"summary_{lang}"] = StringField(
+            _("One-line summary in %(language)s", language=name), validators=[Length(max=300)]
+        )
         extra[f"description_{lang}"] = TextAreaField(
-            _l("Description (Markdown)"), validators=[Length(max=20000)]
+            _("Description in %(language)s (Markdown)", language=name),
+            validators=[Length(max=20000)],
         )
     return type("LocalizedEventForm", (EventForm,), extra)
 

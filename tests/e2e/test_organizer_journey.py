@@ -44,7 +44,7 @@ def test_organizer_runs_an_event_from_draft_to_check_in(
     page.wait_for_url("**/admin/events/new")
     assert_accessible(page)
     day = (datetime.now() + timedelta(days=12)).strftime("%Y-%m-%d")
-    page.get_by_label("Title").fill(TITLE)
+    page.get_by_label("Title", exact=True).fill(TITLE)
     page.get_by_label("Web address").fill(SLUG)
     page.get_by_label("Starts").fill(f"{day}T12:00")
     page.get_by_label("Ends").fill(f"{day}T17:00")
