@@ -47,3 +47,8 @@ window.addEventListener("DOMContentLoaded", () => {
     }
   });
 });
+// "Print" buttons (shown only with JavaScript): the print stylesheet does the rest.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-print]") : null;
+  if (button) { window.print(); }
+});
