@@ -101,6 +101,17 @@ def count_recipients(event_id: int, query: AttendeeQuery) -> int:
     )
 
 
+def _date_for(reg: Registration, event: Event) -> str:
+    """The event's date as the recipient reads it (their language, the event's time zone)."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    languages = current_app.config["LANGUAGES"]
+    locale = reg.locale if reg.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        return format_in_zone(event.starts_at, event.timezone, "EEEE d MMMM y, HH:mm")
+
+
 def _values(event: Event, reg: Registration, org: str, manage_link: str) -> dict[str, str]:
     from .tickets import event_url
 
@@ -112,7 +123,7 @@ def _values(event: Event, reg: Registration, org: str, manage_link: str) -> dict
         "ticket_code": reg.ticket_code,
         "manage_link": manage_link,
         "event_title": event.localized("title", reg.locale),
-        "event_date": format_in_zone(event.starts_at, event.timezone, "EEEE d MMMM y, HH:mm"),
+        "event_date": _date_for(reg, event),
         "event_venue": event.venue,
         "event_link": event_url(event),
     }
