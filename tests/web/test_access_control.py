@@ -231,3 +231,11 @@ def test_tokens_of_others_cannot_be_revoked(client: FlaskClient, world: World) -
     )
     assert response.status_code == 404
     assert db.session.get(ApiToken, world.ids["token_id"]).revoked_at is None
+
+
+def test_administrators_see_every_event(client: FlaskClient, world: World) -> None:
+    make_organizer("root@uni.example", admin=True)
+    login(client, "root@uni.example", PASSWORD)
+    page = client.get(f"/admin/events/{world.slug}/attendees").get_data(as_text=True)
+    assert "Victoria Victim" in page
+    assert client.get(f"/admin/events/{world.slug}/checkin/{world.ticket_code}").status_code == 200
