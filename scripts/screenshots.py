@@ -160,6 +160,7 @@ SCREENS: list[Screen] = [
     Screen("admin-message", "/admin/events/{upcoming}/messages/{message}", who="organizer"),
     Screen("admin-badges", "/admin/events/{upcoming}/badges", who="organizer"),
     Screen("admin-settings", "/admin/events/{upcoming}/edit", who="organizer"),
+    Screen("admin-appearance", "/admin/events/{upcoming}/appearance", who="organizer"),
     Screen("admin-clone", "/admin/events/{upcoming}/clone", who="organizer"),
     Screen("admin-tags", "/admin/events/{upcoming}/taxonomy", who="organizer"),
     Screen("admin-tag", "/admin/events/{upcoming}/taxonomy/{tag}", who="organizer"),

@@ -26,7 +26,7 @@ DEFAULT_ACCENT = "#1f5fbf"
 class AppearanceForm(FlaskForm):
     use_accent = BooleanField(_l("Use our own accent colour on the event's pages"))
     accent_color = ColorField(_l("Accent colour"), validators=[Optional()], default=DEFAULT_ACCENT)
-    logo = FileField(_l("Logo"))
+    logo = FileField(_l("Image file"))
     logo_alt = StringField(_l("Who the logo stands for"), validators=[Length(max=200)])
     remove_logo = BooleanField(_l("Remove the logo"))
 
@@ -35,7 +35,7 @@ def preview_svg(colour: str, title: str) -> Markup:
     """A small picture of an event page in ``colour``'s readable palette (SVG attributes only,
     which the CSP allows; every text is escaped)."""
     p = branding.palette(colour)
-    t = escape(title[:48])
+    t = escape(title if len(title) <= 36 else title[:35].rstrip() + "…")
     return Markup(  # noqa: S704 - colours come from `palette` (#rrggbb), the title is escaped
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 150" width="360" height="150" '
         f'role="img" aria-labelledby="preview-title" class="appearance-preview">'
@@ -43,7 +43,7 @@ def preview_svg(colour: str, title: str) -> Markup:
         f'<rect width="360" height="150" rx="10" fill="#ffffff" stroke="#d5dae3"/>'
         f'<rect x="1" y="1" width="358" height="54" rx="9" fill="{p.soft}"/>'
         f'<rect x="1" y="1" width="358" height="6" rx="3" fill="{p.primary}"/>'
-        f'<text x="18" y="38" font-size="16" font-weight="700" fill="#1b1f29" '
+        f'<text x="18" y="37" font-size="15" font-weight="700" fill="#1b1f29" '
         f'font-family="system-ui, sans-serif">{t}</text>'
         f'<rect x="18" y="74" width="120" height="40" rx="6" fill="{p.primary}"/>'
         f'<text x="78" y="99" font-size="15" font-weight="600" fill="#ffffff" text-anchor="middle" '

@@ -39,8 +39,9 @@ window.addEventListener("DOMContentLoaded", markScrollRegions);
 window.addEventListener("resize", markScrollRegions);
 // Tabs that scroll sideways on a phone: bring the current one into view.
 window.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll(".event-tabs [aria-current='page'], .portal-tabs [aria-current='page']").forEach((tab) => {
-    const strip = tab.closest(".event-tabs, .portal-tabs");
+  const current = ".event-tabs [aria-current='page'], .event-setup [aria-current='page'], .portal-tabs [aria-current='page']";
+  document.querySelectorAll(current).forEach((tab) => {
+    const strip = tab.closest(".event-tabs, .event-setup, .portal-tabs");
     if (strip && strip.scrollWidth > strip.clientWidth) {
       const offset = tab.getBoundingClientRect().left - strip.getBoundingClientRect().left;
       strip.scrollLeft += offset - (strip.clientWidth - tab.offsetWidth) / 2;
