@@ -93,12 +93,18 @@ def _lost_link(page: Any, world: World) -> None:
     page.wait_for_load_state()
 
 
+def _desk_search(page: Any, world: World) -> None:
+    page.locator("#desk-q").fill("la")
+    page.wait_for_selector("#desk-results li")
+
+
 @dataclass(frozen=True)
 class Screen:
     name: str
     path: str
     who: str = "visitor"  # or "organizer"
     main: str = ""  # "desktop" or "phone": shown in the README in that size
+    main_langs: tuple[str, ...] = ("en",)  # ...in these languages
     action: Callable[[Any, World], None] | None = None
     status: int = 200
 
@@ -108,7 +114,7 @@ SCREENS: list[Screen] = [
     Screen("home", "/", main="desktop"),
     Screen("event", "/events/{upcoming}", main="phone"),
     Screen("event-past", "/events/{past}"),
-    Screen("register", "/events/{upcoming}/register", main="phone"),
+    Screen("register", "/events/{upcoming}/register", main="phone", main_langs=("fi",)),
     Screen("register-errors", "/events/{upcoming}/register", action=_submit_empty),
     Screen("registered", "/events/{upcoming}/register", action=_fill_registration),
     Screen("register-closed", "/events/{past}/register"),
@@ -142,7 +148,13 @@ SCREENS: list[Screen] = [
     Screen("admin-tokens", "/admin/tokens", who="organizer"),
     Screen("admin-outcomes", "/admin/outcomes", who="organizer"),
     Screen("admin-overview", "/admin/events/{upcoming}/", who="organizer"),
-    Screen("admin-dashboard", "/admin/events/{past}/dashboard", who="organizer", main="desktop"),
+    Screen(
+        "admin-dashboard",
+        "/admin/events/{past}/dashboard",
+        who="organizer",
+        main="desktop",
+        main_langs=("en", "fi"),
+    ),
     Screen("admin-dashboard-upcoming", "/admin/events/{upcoming}/dashboard", who="organizer"),
     Screen(
         "admin-attendees", "/admin/events/{upcoming}/attendees", who="organizer", main="desktop"
@@ -153,7 +165,13 @@ SCREENS: list[Screen] = [
     ),
     Screen("admin-attendee-new", "/admin/events/{upcoming}/attendees/new", who="organizer"),
     Screen("admin-import", "/admin/events/{upcoming}/attendees/import", who="organizer"),
-    Screen("admin-checkin", "/admin/events/{upcoming}/checkin", who="organizer", main="phone"),
+    Screen(
+        "admin-checkin",
+        "/admin/events/{upcoming}/checkin",
+        who="organizer",
+        main="phone",
+        action=_desk_search,
+    ),
     Screen("admin-checkin-ticket", "/admin/events/{upcoming}/checkin/{ticket}", who="organizer"),
     Screen("admin-messages", "/admin/events/{upcoming}/messages", who="organizer"),
     Screen("admin-message-new", "/admin/events/{upcoming}/messages/new", who="organizer"),
@@ -376,7 +394,7 @@ def main() -> None:
     )
     parser.add_argument("--all", action="store_true", help="every page, full length, both sizes")
     parser.add_argument("--only", nargs="*", help="screen names")
-    parser.add_argument("--lang", nargs="*", default=["en"], help="languages, e.g. en fi")
+    parser.add_argument("--lang", nargs="*", default=None, help="languages, e.g. en fi")
     parser.add_argument("--size", nargs="*", default=list(SIZES), choices=list(SIZES))
     args = parser.parse_args()
     out = Path(
@@ -415,13 +433,15 @@ def main() -> None:
     saved: list[Path] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for lang in args.lang:
+        readme = not (args.all or args.only)
+        langs = args.lang or (["en", "fi"] if readme else ["en"])
+        for lang in langs:
             for size_name in args.size:
                 screens = [
                     s
                     for s in SCREENS
                     if (not args.only or s.name in args.only)
-                    and (args.all or args.only or s.main == size_name)
+                    and (not readme or (s.main == size_name and lang in s.main_langs))
                 ]
                 if not screens:
                     continue
@@ -446,7 +466,15 @@ def main() -> None:
                         print(f"! {screen.name}: HTTP {response.status}", file=sys.stderr)
                     suffix = "" if lang == "en" else f"-{lang}"
                     target = out / f"{screen.name}-{size_name}{suffix}.png"
-                    page.screenshot(path=str(target), full_page=bool(args.all))
+                    if args.all:
+                        page.screenshot(path=str(target), full_page=True)
+                    else:  # the README: the first screen (a little more on a phone)
+                        height = SIZES[size_name]["height"] + (300 if mobile else 0)
+                        page.set_viewport_size(
+                            {"width": SIZES[size_name]["width"], "height": height}
+                        )
+                        page.screenshot(path=str(target))
+                        page.set_viewport_size(SIZES[size_name])
                     saved.append(target)
                     print(f"saved {target}")
                 for context, _page in contexts.values():

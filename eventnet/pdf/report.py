@@ -124,7 +124,7 @@ def number(value: float | int | None) -> str:
 def percent(value: float | None) -> str:
     if value is None:
         return "–"
-    return format_percent(value, format="#,##0%", locale=_locale())
+    return format_percent(value, locale=_locale())  # the locale's own layout: "83 %" in Finnish
 
 
 def signed(value: float | None) -> str:
