@@ -7,8 +7,10 @@ from flask import Blueprint
 bp = Blueprint("portal", __name__, url_prefix="/r")
 
 # View modules register their routes on `bp` when imported (one import line per module).
-from . import matching  # noqa: E402,F401
-from . import manage  # noqa: E402,F401
-from . import privacy  # noqa: E402,F401
-from . import certificate  # noqa: E402,F401
-from . import connections  # noqa: E402,F401
+from . import (  # noqa: E402
+    certificate,  # noqa: F401
+    connections,  # noqa: F401
+    manage,  # noqa: F401
+    matching,  # noqa: F401
+    privacy,  # noqa: F401
+)

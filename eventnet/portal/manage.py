@@ -21,6 +21,7 @@ from ..models import Registration, RegistrationStatus, utcnow
 from ..public.forms import ConfirmForm, ProfileForm
 from ..public.views import public_post_limit
 from ..services import DomainError
+from ..services.notifications import ROLE_LABELS
 from ..services.registration import (
     RegistrationInput,
     ValidationFailed,
@@ -30,7 +31,6 @@ from ..services.registration import (
     reissue_manage_link,
     update_profile,
 )
-from ..services.notifications import ROLE_LABELS
 from ..services.tickets import checkin_url, event_ics, qr_svg_data_uri
 from ..services.waitlist import availability
 from . import bp
