@@ -66,6 +66,7 @@ class World:
     ticket: str = ""
     tag: int = 0
     message: int = 0
+    fresh: str = ""  # a new draft event without registrations (the empty states)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
@@ -191,6 +192,16 @@ SCREENS: list[Screen] = [
     Screen("admin-erase", "/admin/events/{upcoming}/attendees/{attendee}/erase", who="organizer"),
     Screen("admin-follow-up", "/admin/events/{past}/follow-up", who="organizer"),
     Screen("admin-report", "/admin/events/{past}/report", who="organizer"),
+    # A new draft: the empty states
+    Screen("empty-overview", "/admin/events/{fresh}/", who="organizer"),
+    Screen("empty-dashboard", "/admin/events/{fresh}/dashboard", who="organizer"),
+    Screen("empty-attendees", "/admin/events/{fresh}/attendees", who="organizer"),
+    Screen("empty-checkin", "/admin/events/{fresh}/checkin", who="organizer"),
+    Screen("empty-messages", "/admin/events/{fresh}/messages", who="organizer"),
+    Screen("empty-matching", "/admin/events/{fresh}/matching", who="organizer"),
+    Screen("empty-schedule", "/admin/events/{fresh}/schedule", who="organizer"),
+    Screen("empty-follow-up", "/admin/events/{fresh}/follow-up", who="organizer"),
+    Screen("empty-report", "/admin/events/{fresh}/report", who="organizer"),
 ]
 
 
@@ -336,8 +347,36 @@ def prepare_world(app: Any) -> World:
             )
             sent = messages.sent_messages(upcoming.id, limit=1)
         world.message = sent[0].id if sent else 0
+        world.fresh = _fresh_event(organizer, today=upcoming.starts_at)
         db.session.remove()
     return world
+
+
+def _fresh_event(organizer: Any, *, today: datetime) -> str:
+    """A draft event just created by the organizer: every page in its empty state."""
+    import sqlalchemy as sa
+
+    from eventnet.extensions import db
+    from eventnet.models import Event
+    from eventnet.services import event_admin
+
+    slug = "spring-career-day-draft"
+    if db.session.scalar(sa.select(Event.id).where(Event.slug == slug)) is None:
+        starts = today + timedelta(days=90)
+        event_admin.create_event(
+            event_admin.EventData(
+                slug=slug,
+                title="Spring Career Day",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=4),
+                quotas={"student": 40, "staff": 10, "employer": 20},
+                capacity=70,
+            ),
+            actor=organizer,
+            now=datetime.now(UTC),
+            interests=["Data science", "Internships", "Thesis topics"],
+        )
+    return slug
 
 
 def sign_in(page: Any, base: str) -> None:

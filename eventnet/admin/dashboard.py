@@ -78,6 +78,7 @@ def dashboard_context(event: Event, now: datetime) -> dict[str, Any]:
         "updated_iso": now.isoformat(),
         "refresh_seconds": REFRESH_SECONDS,
         "participants": number(figures.summary.participants),
+        "empty": figures.summary.total.registered == 0,
     }
 
 
@@ -111,6 +112,7 @@ def dashboard_json(slug: str) -> Response:
         {
             "updated": context["updated"],
             "updated_iso": context["updated_iso"],
+            "empty": context["empty"],
             "parts": {key: str(value).strip() for key, value in parts.items()},
         }
     )

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from eventnet.extensions import db
-from eventnet.models import Registration, RegistrationStatus
+from eventnet.models import EventStatus, Registration, RegistrationStatus
 from eventnet.pdf.report import report_context
 from eventnet.services import reports
 from tests.conftest import csrf_from, login
@@ -114,3 +114,13 @@ def test_only_the_events_organizers_see_it(client: FlaskClient, world) -> None:
     assert client.get("/admin/events/dash-day/dashboard").status_code == 404
     assert client.get("/admin/events/dash-day/dashboard.json").status_code == 404
     assert client.get("/admin/events/not-yours/dashboard").status_code == 200
+
+
+def test_an_event_without_registrations_says_what_to_do(client: FlaskClient) -> None:
+    owner = make_organizer()
+    make_event(organizers=(owner,), slug="empty-day", status=EventStatus.DRAFT)
+    login(client, owner.email, PASSWORD)
+    html = client.get("/admin/events/empty-day/dashboard").get_data(as_text=True)
+    assert "Nobody has registered yet." in html and "publish it on the Overview page" in html
+    assert 'data-empty="true"' in html and "<svg" not in html
+    assert client.get("/admin/events/empty-day/dashboard.json").json["empty"] is True

@@ -21,6 +21,10 @@
       });
       if (!response.ok) { return; }
       const data = await response.json();
+      if (String(data.empty) !== root.dataset.empty) {
+        window.location.reload(); // the first registration arrived: the page takes its full shape
+        return;
+      }
       Object.entries(data.parts || {}).forEach(([key, html]) => {
         const target = root.querySelector(`[data-part="${key}"]`);
         // Rendered and escaped by the server (our own templates; charts carry no script).
