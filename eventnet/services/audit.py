@@ -119,6 +119,22 @@ def action_label(action: str) -> str:
         "registration.walk_in": _("Walk-in registered at the desk"),
         "attendees.imported": _("Attendees imported"),
         "message.sent": _("Message sent"),
+        "matching.run": _("Matching run"),
+        "matching.published": _("Suggestions published"),
+        "matching.unpublished": _("Suggestions hidden from attendees"),
+        "matching.pin": _("Pair pinned"),
+        "matching.block": _("Pair blocked"),
+        "matching.override_removed": _("Pin or block removed"),
+        "schedule.run": _("Schedule built"),
+        "schedule.locked": _("Meetings locked"),
+        "schedule.unlocked": _("Meetings unlocked"),
+        "schedule.published": _("Agendas published"),
+        "meeting.locked": _("Meeting locked"),
+        "meeting.unlocked": _("Meeting unlocked"),
+        "meeting.marked": _("Meeting marked held or no-show"),
+        "meeting.cancelled": _("Meeting cancelled"),
+        "event.retention_changed": _("Retention period changed"),
+        "person.erased": _("Personal data erased"),
     }
     return labels.get(action, action)
 
