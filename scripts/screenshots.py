@@ -392,7 +392,7 @@ def sign_in(page: Any, base: str) -> None:
 def choose_language(page: Any, base: str, lang: str) -> None:
     page.goto(base + "/")
     if page.locator("html").get_attribute("lang") != lang:
-        page.select_option("#lang-select", lang)
+        page.locator(f"#lang-{lang}").click()
         page.wait_for_url("**/")
         page.wait_for_selector(f"html[lang='{lang}']")
 

@@ -1,8 +1,23 @@
 // Progressive enhancement only: every page works without JavaScript.
 document.documentElement.classList.add("js");
+// A select with data-autosubmit sends its form when chosen with a mouse or finger. With the
+// keyboard, arrow keys change a closed select's value one step at a time, and reloading the
+// page on each step would be a change of context (WCAG 3.2.2): the form's submit button is
+// shown instead, one Tab away.
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  if (target instanceof HTMLSelectElement) { target.dataset.keyboard = "1"; }
+});
+document.addEventListener("pointerdown", (event) => {
+  const target = event.target;
+  if (target instanceof HTMLSelectElement) { delete target.dataset.keyboard; }
+});
 document.addEventListener("change", (event) => {
   const target = event.target;
-  if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit")) {
+  if (!(target instanceof HTMLSelectElement) || !target.hasAttribute("data-autosubmit")) { return; }
+  if (target.dataset.keyboard) {
+    target.form.querySelectorAll(".js-hidden").forEach((node) => node.classList.remove("js-hidden"));
+  } else {
     target.form.requestSubmit();
   }
 });
