@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .worker import QUEUES
+from .queues import QUEUES
 
 
 def _app() -> Flask:

@@ -18,8 +18,9 @@ from rq.worker import SimpleWorker, Worker
 
 from ..extensions import db
 from .logs import request_id_var
+from .queues import QUEUES
 
-QUEUES = ("mail", "matching", "reports", "default")  # in priority order
+__all__ = ["QUEUES", "make_worker"]
 
 
 class _AppContextMixin:
