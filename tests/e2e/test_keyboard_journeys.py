@@ -84,6 +84,11 @@ def wait_until(page: Any, predicate: str, timeout: float = 10.0) -> None:
         page.wait_for_timeout(50)
 
 
+def register_button(f: dict[str, Any]) -> bool:
+    """The registration form's own submit button (the header's language buttons submit too)."""
+    return f["tag"] == "button" and f["type"] == "submit" and f["form"].endswith("/register")
+
+
 def type_into(page: Any, element_id: str, text: str) -> None:
     tab_to(page, by_id(element_id))
     page.keyboard.type(text)
@@ -171,7 +176,7 @@ def test_registration_with_the_keyboard_only(
         page.wait_for_url(f"**/events/{keyboard_event}/register")
 
         # Sent incomplete: the error summary is an alert and takes the focus.
-        tab_to(page, lambda f: f["tag"] == "button" and f["type"] == "submit")
+        tab_to(page, register_button)
         page.keyboard.press("Enter")
         page.wait_for_selector("#error-summary")
         wait_until(page, "() => document.activeElement.id === 'error-summary'")
@@ -206,7 +211,7 @@ def test_registration_with_the_keyboard_only(
         tab_to(page, by_id("consent_privacy"))
         page.keyboard.press("Space")
         assert page.locator("#consent_privacy").is_checked()
-        tab_to(page, lambda f: f["tag"] == "button" and f["type"] == "submit")
+        tab_to(page, register_button)
         page.keyboard.press("Enter")
         page.wait_for_url(f"**/events/{keyboard_event}/registered")
         assert page.locator("h1").is_visible()
