@@ -1,8 +1,9 @@
 """An event's look: its accent colour and logo, and the stylesheet that applies them.
 
 The colour an organizer picks is a wish; what the pages use is always readable: white text on
-it and it as text on white keep WCAG AA contrast (4.5:1), and its dark shade keeps 7:1, so
-links and buttons pass however bright the wish was (`palette` darkens it as much as needed).
+it, and it as text on the page, card and soft-shade backgrounds, keep WCAG AA contrast (4.5:1),
+and its dark shade keeps 7:1, so links and buttons pass however bright the wish was
+(`palette` darkens it as much as needed).
 The stylesheet is generated from a validated ``#rrggbb`` only, so nothing an organizer types
 reaches CSS, and it is served from our own origin (the CSP allows no inline style).
 
@@ -71,12 +72,17 @@ def _mix(rgb: tuple[int, int, int], other: tuple[int, int, int], t: float) -> tu
     return tuple(round(a + (b - a) * t) for a, b in zip(rgb, other, strict=True))
 
 
-def _darken_to(rgb: tuple[int, int, int], ratio: float) -> tuple[int, int, int]:
-    """The lightest mix of ``rgb`` with black that has ``ratio`` contrast against white."""
-    white, black = (255, 255, 255), (0, 0, 0)
+PAGE_BACKGROUNDS = ((255, 255, 255), (247, 248, 250))  # --c-surface, --c-bg of app.css
+
+
+def _darken_to(
+    rgb: tuple[int, int, int], ratio: float, backgrounds: tuple[tuple[int, int, int], ...]
+) -> tuple[int, int, int]:
+    """The lightest mix of ``rgb`` with black with ``ratio`` contrast on every background."""
+    black = (0, 0, 0)
     step = 0.0
     candidate = rgb
-    while contrast(candidate, white) < ratio and step < 1:
+    while min(contrast(candidate, bg) for bg in backgrounds) < ratio and step < 1:
         step = round(step + 0.02, 2)
         candidate = _mix(rgb, black, step)  # type: ignore[assignment]
     return candidate
@@ -92,10 +98,14 @@ class Palette:
 
 
 def palette(colour: str) -> Palette:
+    """Shades of ``colour`` for the design system: links and buttons (``primary``) stay at
+    4.5:1 or more on the page, the card and the soft shade backgrounds; ``dark`` at 7:1 on
+    white (and 4.5:1 on the soft shade)."""
     rgb = parse_hex(colour)
-    primary = _darken_to(rgb, 4.6)
-    dark = _darken_to(primary, 7.5)
     soft = _mix(rgb, (255, 255, 255), 0.88)
+    backgrounds = (*PAGE_BACKGROUNDS, soft)
+    primary = _darken_to(rgb, 4.6, backgrounds)  # type: ignore[arg-type]
+    dark = _darken_to(primary, 7.5, backgrounds)  # type: ignore[arg-type]
     return Palette(
         wish=colour.lower(),
         primary=to_hex(primary),

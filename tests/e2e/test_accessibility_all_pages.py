@@ -36,7 +36,36 @@ screens = _screens_module()
 
 @pytest.fixture(scope="module")
 def world(live_server: Any) -> Any:
-    return screens.prepare_world(live_server.app)
+    """The demo's pages; the upcoming event wears a light accent colour (that the palette must
+    darken to stay readable) and a logo, so the themed pages are checked too."""
+    world = screens.prepare_world(live_server.app)
+    with live_server.app.app_context():
+        import io
+
+        import sqlalchemy as sa
+        from PIL import Image
+
+        from eventnet.demo import DEMO_ORGANIZER_EMAIL
+        from eventnet.extensions import db
+        from eventnet.models import Event, OrganizerAccount, utcnow
+        from eventnet.services.branding import update_appearance
+
+        logo = io.BytesIO()
+        Image.new("RGBA", (320, 120), (15, 123, 108, 255)).save(logo, "PNG")
+        event_id = db.session.scalar(sa.select(Event.id).where(Event.slug == world.upcoming))
+        organizer = db.session.scalar(
+            sa.select(OrganizerAccount).where(OrganizerAccount.email == DEMO_ORGANIZER_EMAIL)
+        )
+        update_appearance(
+            event_id,
+            accent_color="#e0a526",
+            logo=logo.getvalue(),
+            logo_alt="Demo University",
+            actor=organizer,
+            now=utcnow(),
+        )
+        db.session.remove()
+    return world
 
 
 def _overflow(page: Any) -> int:
@@ -67,6 +96,9 @@ def test_every_page_passes_axe_core(live_server: Any, browser: Any, world: Any, 
                 assert_accessible(page, impacts=ALL_IMPACTS)
             except AssertionError as exc:
                 problems.append(f"{screen.name}: {exc}")
+            themed = screen.who == "visitor" and f"/events/{world.upcoming}" in page.url
+            if themed and page.locator("img.event-logo").count() != 1:
+                problems.append(f"{screen.name}: the event's logo is missing")
             if phone and _overflow(page) > 0:
                 problems.append(f"{screen.name}: scrolls sideways by {_overflow(page)} px")
     finally:

@@ -29,6 +29,8 @@ def png(width: int = 900, height: int = 300, colour: tuple[int, ...] = (200, 30,
 def test_the_palette_keeps_aa_contrast_whatever_the_wish(wish: str) -> None:
     p = palette(wish)
     assert contrast(parse_hex(p.primary), WHITE) >= 4.5  # white button text, links on white
+    assert contrast(parse_hex(p.primary), (247, 248, 250)) >= 4.5  # links on the page
+    assert contrast(parse_hex(p.primary), parse_hex(p.soft)) >= 4.5  # links on the soft shade
     assert contrast(parse_hex(p.dark), WHITE) >= 7
     assert contrast(parse_hex(p.dark), parse_hex(p.soft)) >= 4.5  # text on the soft shade
     assert p.adjusted == (p.primary != wish)
