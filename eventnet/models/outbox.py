@@ -27,6 +27,9 @@ class OutboxMessage(db.Model):
     # [{"filename", "content_type", "data_b64"}]
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     headers: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # Set while the message is still to be written: how to render it when it is sent
+    # (`eventnet.services.notifications.render_deferred`); subject and bodies are empty.
+    render_later: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     # Makes scheduled mail idempotent: the same key is never queued twice.
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     event_id: Mapped[int | None] = mapped_column(

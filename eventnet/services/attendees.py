@@ -379,7 +379,7 @@ def history(reg: Registration) -> list[HistoryItem]:
             HistoryItem(
                 created,
                 "mail",
-                _("E-mail: %(subject)s", subject=subject),
+                _("E-mail: %(subject)s", subject=subject or kind),  # empty until written
                 details={"status": status.value, "kind": kind, "sent_at": sent_at},
             )
         )

@@ -5,9 +5,13 @@ hold, promote the waiting list, change a quota) calls `lock_event` first and the
 inserts and commits in the same transaction. That is what makes "confirmed + pending never
 exceed the quota" true under concurrent requests:
 
-- PostgreSQL: ``SELECT id FROM events WHERE id = :id FOR UPDATE`` at READ COMMITTED (the
-  default), after ``SET LOCAL lock_timeout``. Every statement after the lock sees the rows
-  the previous lock holder committed.
+- PostgreSQL: ``SELECT id FROM events WHERE id = :id FOR NO KEY UPDATE`` at READ COMMITTED
+  (the default), after ``SET LOCAL lock_timeout``. Every statement after the lock sees the
+  rows the previous lock holder committed. ``NO KEY UPDATE`` rather than ``UPDATE``: inserting
+  a registration takes a ``KEY SHARE`` lock on its event row (the foreign key), and a
+  registration writes its rows *before* it takes the event lock; ``FOR UPDATE`` would
+  conflict with the other waiters' key-share locks and deadlock, ``FOR NO KEY UPDATE`` does
+  not, while two ``NO KEY UPDATE`` locks still exclude each other.
 - SQLite: SQLAlchemy silently drops ``FOR UPDATE``; instead the transaction is (re)started
   with ``BEGIN IMMEDIATE`` (`eventnet.db.sqlite_begin_immediate`), which takes the database
   write lock at once. Any transaction the session already had open is committed first: it
@@ -27,9 +31,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from ..db import sqlite_begin_immediate
 from ..extensions import db
+from ..models import Event
 from . import NotFound, TryAgain
 
 LOCKING_ENABLED = True
@@ -55,7 +61,7 @@ def lock_event(event_id: int) -> None:
         try:
             session.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_MS)}ms'"))
             exists = session.scalar(
-                sa.text("SELECT id FROM events WHERE id = :id FOR UPDATE"), {"id": event_id}
+                sa.text("SELECT id FROM events WHERE id = :id FOR NO KEY UPDATE"), {"id": event_id}
             )
         except OperationalError as exc:
             session.rollback()
@@ -63,6 +69,37 @@ def lock_event(event_id: int) -> None:
     if exists is None:
         session.rollback()
         raise NotFound(_("This event does not exist."))
+
+
+def lock_and_load_event(event_id: int) -> Event:
+    """`lock_event`, then the event loaded fresh with its quotas; raises like `lock_event`.
+
+    On PostgreSQL the lock and the load are one statement (``SELECT events.* ... FOR NO
+    KEY UPDATE``): a registration rush queues on this lock, so every round trip saved while
+    holding it counts.
+    """
+    session = db.session
+    if not LOCKING_ENABLED or session.get_bind().dialect.name == "sqlite":
+        lock_event(event_id)
+        event = session.get(Event, event_id, populate_existing=True)
+    else:
+        query = (
+            sa.select(Event)
+            .where(Event.id == event_id)
+            .with_for_update(of=Event, key_share=True)  # FOR NO KEY UPDATE, see above
+            .options(joinedload(Event.quotas))  # one round trip while locked
+            .execution_options(populate_existing=True)
+        )
+        try:
+            session.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_MS)}ms'"))
+            event = session.scalar(query)
+        except OperationalError as exc:
+            session.rollback()
+            raise _try_again() from exc
+    if event is None:
+        session.rollback()
+        raise NotFound(_("This event does not exist."))
+    return event
 
 
 def begin_write() -> None:

@@ -28,6 +28,7 @@ HTML part extends ``emails/base.html``. Links in mail are absolute, built from `
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -138,25 +139,65 @@ def queue_mail(
         send_after=send_after or now or utcnow(),
         created_at=now or utcnow(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:  # the same dedupe_key, queued concurrently
-        return None
-    db.session.info.setdefault(_SESSION_KEY, []).append(message.id)
+    if dedupe_key:
+        try:
+            with db.session.begin_nested():
+                db.session.add(message)
+        except IntegrityError:  # the same dedupe_key, queued concurrently
+            return None
+    else:  # nothing to collide with: no savepoint, flushed with the caller's other rows
+        db.session.add(message)
+    db.session.info.setdefault(_SESSION_KEY, []).append(message)
+    return message
+
+
+def queue_mail_later(
+    kind: str,
+    to: str,
+    recipe: dict[str, Any],
+    *,
+    event_id: int | None,
+    registration_id: int | None,
+    now: datetime,
+) -> OutboxMessage:
+    """Add a message to be written when it is sent, from ``recipe`` (plain JSON data).
+
+    For mail queued while a lock is held (a registration rush): the row is in the caller's
+    transaction as with `queue_mail`, and the worker that sends it renders it first with
+    `eventnet.services.notifications.render_deferred`.
+    """
+    message = OutboxMessage(
+        kind=kind,
+        to_address=to,
+        subject="",
+        body_text="",
+        body_html="",
+        attachments=[],
+        headers={"Auto-Submitted": "auto-generated"},
+        render_later=recipe,
+        event_id=event_id,
+        registration_id=registration_id,
+        status=OutboxStatus.PENDING,
+        send_after=now,
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.info.setdefault(_SESSION_KEY, []).append(message)
     return message
 
 
 def deliver_after_commit(now: datetime | None = None) -> None:
     """Deliver what this session queued, now (inline) or via a worker. Never raises."""
-    ids = db.session.info.pop(_SESSION_KEY, [])
+    # The rows' ids without loading them again (a rolled-back row has no identity).
+    identities = (sa.inspect(m).identity for m in db.session.info.pop(_SESSION_KEY, []))
+    ids = [identity[0] for identity in identities if identity]
     if not ids or not current_app.config.get("MAIL_DELIVER_INLINE", True):
         return
     try:
-        from ..jobs import enqueue, uses_workers
+        from ..jobs import uses_workers
 
         if uses_workers():
-            enqueue(deliver_messages_job, ids, queue="mail")
+            _wake_mail_worker()
         else:
             _deliver(now or utcnow(), ids=ids, limit=len(ids))
     except Exception:  # mail waits in the outbox; the change is committed
@@ -165,8 +206,48 @@ def deliver_after_commit(now: datetime | None = None) -> None:
 
 
 def deliver_messages_job(ids: list[int]) -> None:
-    """RQ job: deliver the given outbox rows (when due)."""
+    """RQ job: deliver the given outbox rows (when due). Kept for jobs queued by 0.1."""
     _deliver(utcnow(), ids=ids, limit=len(ids))
+
+
+WAKE_BATCH = 200
+WAKE_TTL_SECONDS = 120  # a lost job holds the next one back this long; the tick covers it
+
+
+def _wake_key() -> str:
+    """One wake-up flag per database (several test apps may share one Redis)."""
+    uri = str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    return "eventnet:outbox-wake:" + hashlib.sha256(uri.encode()).hexdigest()[:16]
+
+
+def _wake_mail_worker() -> None:
+    """Make sure one delivery job will run after this commit, without queueing one per mail.
+
+    A registration rush commits many messages a second; queueing a job for each cost every
+    request a Redis round trip and the worker a job each (a fork). Instead a flag in Redis
+    says "a delivery job is queued and has not started": only the request that sets it
+    queues the job. The job clears the flag *before* it looks for messages, so a message
+    committed after that look sets the flag again and gets a job of its own.
+    """
+    from ..jobs import enqueue, redis_connection
+
+    if redis_connection().set(_wake_key(), "1", nx=True, ex=WAKE_TTL_SECONDS):
+        enqueue(deliver_pending_job, queue=current_app.config.get("MAIL_QUEUE", "mail"))
+
+
+def deliver_pending_job() -> DeliveryReport:
+    """RQ job: deliver every message that is due, in batches, until none is left."""
+    from ..jobs import redis_connection
+
+    redis_connection().delete(_wake_key())
+    total = DeliveryReport()
+    while True:
+        report = _deliver(utcnow(), ids=None, limit=WAKE_BATCH)
+        total.sent += report.sent
+        total.retrying += report.retrying
+        total.failed += report.failed
+        if report.sent + report.retrying + report.failed < WAKE_BATCH:
+            return total
 
 
 @dataclass
@@ -223,6 +304,10 @@ def _deliver(now: datetime, *, ids: list[int] | None, limit: int) -> DeliveryRep
         if row is None:  # pragma: no cover - deleted between claim and send
             continue
         try:
+            if row.render_later is not None:
+                from .notifications import render_deferred
+
+                render_deferred(row)
             deliver(row)
         except Exception as exc:  # MailError, or a message that cannot be built
             if not isinstance(exc, MailError):

@@ -474,6 +474,7 @@ def _scrub_mail(messages: Iterable[OutboxMessage], needles: list[str], *, whole:
             message.body_html = ""
             message.attachments = []
             message.headers = {}
+            message.render_later = None  # holds the person's manage-link token
             message.last_error = ""
             if message.dedupe_key:
                 message.dedupe_key = f"erased:{message.id}"

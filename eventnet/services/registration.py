@@ -34,7 +34,7 @@ from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
 from ..models import (
@@ -42,7 +42,6 @@ from ..models import (
     AttendeeRole,
     Event,
     EventStatus,
-    Interest,
     Organization,
     OrganizationKind,
     OutboxMessage,
@@ -66,6 +65,7 @@ from .outbox import deliver_after_commit
 from .tickets import rotate_token
 from .tokens import hash_token, new_ticket_code, new_token
 from .waitlist import (
+    Availability,
     availability,
     expire_locked,
     expire_pending_holds,
@@ -407,29 +407,38 @@ def register(
 
     Raises `ValidationFailed`, `RegistrationClosed`, `NotFound` (no such event) or
     `TryAgain` (lock busy, or a conflicting concurrent insert three times in a row).
+
+    Everything that does not need the event lock (validating, looking up the person and
+    the organization) happens before it is taken, so that concurrent registrations for a
+    popular event queue for as short a time as possible (docs/benchmarks.md, "Load").
     """
-    labels = db.session.scalars(sa.select(Interest.label).where(Interest.event_id == event_id))
-    errors = data.validate(allowed_tags=list(labels), now=now)
-    if errors:
-        db.session.rollback()  # end the read-only transaction
-        raise ValidationFailed(errors)
-    last_error: IntegrityError | None = None
+    last_error: IntegrityError | OperationalError | None = None
     for _attempt in range(3):
         try:
+            event = db.session.get(Event, event_id)
+            if event is None:
+                raise NotFound(_("This event does not exist."))
+            prepared = _prepare(event, data, now, ignore_window=ignore_window)
             outcome = _register_once(
                 event_id,
-                data,
+                prepared,
                 now,
                 source,
                 notify=notify,
                 ignore_window=ignore_window,
                 on_registered=on_registered,
             )
-        except IntegrityError as exc:
+        except DomainError:
+            db.session.rollback()
+            raise
+        except (IntegrityError, OperationalError) as exc:
             # e.g. the same new person or organization created concurrently: the next
             # attempt finds it (and a concurrent duplicate registration takes the
-            # already-registered path).
+            # already-registered path). PostgreSQL may also end one of two transactions
+            # that wait for each other (deadlock detected): that one tries again.
             db.session.rollback()
+            if isinstance(exc, OperationalError) and not _deadlock(exc):
+                raise
             last_error = exc
             continue
         deliver_after_commit(now)
@@ -437,9 +446,60 @@ def register(
     raise TryAgain(_("Please try again in a moment.")) from last_error
 
 
+def _deadlock(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "40P01"
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A validated registration, with what could be looked up before taking the lock."""
+
+    data: RegistrationInput
+    role: AttendeeRole
+    person: Person | None
+    event: Event
+    organization: Organization | None
+    existing: Registration | None  # the person's active registration at this event
+    interest_ids: dict[str, int]  # the event's tag labels
+
+
+def _prepare(
+    event: Event, raw: RegistrationInput, now: datetime, *, ignore_window: bool
+) -> _Prepared:
+    """Validate ``raw`` for ``event`` and look up its person and organization (reads only)."""
+    _check_open(event, now, ignore_window)
+    labels = [i.label for i in event.interests]
+    errors = raw.validate(allowed_tags=labels, now=now)
+    if not errors and AttendeeRole(raw.role) not in offered_roles(event):
+        errors.setdefault("role", []).append(_("This event has no places for this group."))
+    if errors:
+        raise ValidationFailed(errors)
+    data = raw.cleaned(labels)
+    role = AttendeeRole(data.role)
+    person = db.session.scalar(sa.select(Person).where(Person.email == data.email))
+    existing = None
+    if person is not None:
+        existing = db.session.scalar(
+            sa.select(Registration).where(
+                Registration.event_id == event.id,
+                Registration.person_id == person.id,
+                Registration.status.in_(ACTIVE_STATUSES),
+            )
+        )
+    interest_ids = {i.label: i.id for i in event.interests}
+    organization = find_organization(data.organization)
+    return _Prepared(data, role, person, event, organization, existing, interest_ids)
+
+
+def _check_open(event: Event, now: datetime, ignore_window: bool) -> None:
+    organizer_override = ignore_window and event.status != EventStatus.ARCHIVED
+    if not event.registration_open(now) and not organizer_override:
+        raise RegistrationClosed(_("Registration for this event is closed."))
+
+
 def _register_once(
     event_id: int,
-    raw: RegistrationInput,
+    prepared: _Prepared,
     now: datetime,
     source: str,
     *,
@@ -449,101 +509,153 @@ def _register_once(
     commit: bool = True,
     on_registered: Callable[[Registration], None] | None = None,
 ) -> RegistrationOutcome:
-    event = locked_event or load_locked_event(event_id)
-    try:
-        organizer_override = ignore_window and event.status != EventStatus.ARCHIVED
-        if not event.registration_open(now) and not organizer_override:
-            raise RegistrationClosed(_("Registration for this event is closed."))
-        labels = [i.label for i in event.interests]
-        errors = raw.validate(allowed_tags=labels, now=now)
-        role = AttendeeRole(raw.role)
-        if role not in offered_roles(event):
-            errors.setdefault("role", []).append(_("This event has no places for this group."))
-        if errors:
-            raise ValidationFailed(errors)
-    except DomainError:
-        db.session.rollback()
-        raise
-    data = raw.cleaned(labels)
-    expire_locked(event, now)
-    promote_locked(event, now)
-    status, position = _placement(event, role, now)
+    """Write the registration, then place it under the event lock: count once, decide, commit.
 
-    person = db.session.scalar(sa.select(Person).where(Person.email == data.email))
-    if person is not None:
-        existing = db.session.scalar(
-            sa.select(Registration).where(
-                Registration.event_id == event.id,
-                Registration.person_id == person.id,
-                Registration.status.in_(ACTIVE_STATUSES),
-            )
-        )
-        if existing is not None:
-            if notify:
-                queue_already_registered_mail(existing, rotate_token(existing), now)
+    On PostgreSQL the rows (person, organization, registration, tags) are inserted before
+    the lock is taken: they stay invisible to others until the commit, and under the lock
+    only the count, the registration's status and its e-mail remain. SQLite cannot write
+    before it locks (its lock is the database's write lock), so there the lock comes first.
+    Overdue holds are released and the waiting list moved on only when the count shows
+    it is needed (the tick does both otherwise); a new person joins the end of the
+    waiting list whenever someone of the same role waits, which keeps the queue FIFO.
+    """
+    event = locked_event
+    lock_first = db.session.get_bind().dialect.name == "sqlite"
+    if event is None and (lock_first or prepared.existing is not None):
+        event = load_locked_event(event_id)
+    if prepared.existing is not None:
+        assert event is not None
+        outcome = _already_registered(event, prepared, now, notify=notify)
+        if outcome is not None:
             if commit:
                 db.session.commit()
-            return RegistrationOutcome(
-                status=status,
-                waitlist_position=position,
-                manage_token=None,
-                registration_id=None,
-                event_id=event.id,
-                email=data.email,
-                double_opt_in=event.double_opt_in,
-                duplicate=True,
-            )
-    else:
-        person = Person(email=data.email, name=data.name, country=data.country or None)
-        db.session.add(person)
+            return outcome
+    reg, token = _write_registration(prepared.event, prepared, now, source)
+    if event is None:
+        event = load_locked_event(event_id)
+    # The event may have changed while the rows were written or the lock awaited.
+    _check_open(event, now, ignore_window)
+    if prepared.role not in offered_roles(event):
+        raise ValidationFailed({"role": [_("This event has no places for this group.")]})
+    info = _places_for_newcomer(event, now, reg.id)
+    _place(reg, event, *_placement(event, info, prepared.role), now)
+    if notify:
+        queue_registration_mail(reg, token, now)
+    if on_registered is not None:
+        on_registered(reg)
+    outcome = RegistrationOutcome(
+        status=reg.status,
+        waitlist_position=reg.waitlist_position,
+        manage_token=token,
+        registration_id=reg.id,
+        event_id=event.id,
+        email=prepared.data.email,
+        double_opt_in=event.double_opt_in,
+    )
+    if commit:
+        db.session.commit()
+    return outcome
 
-    organization = find_or_create_organization(data.organization, role)
-    if person.organization_id is None and organization is not None:
-        person.organization = organization
-    if not person.country and data.country:
-        person.country = data.country
-    locale = _locale(data.locale)
-    person.locale = person.locale or locale
-    token, token_hash = new_token()
-    reg = Registration(
-        event=event,
-        person=person,
-        role=role,
+
+def _places_for_newcomer(event: Event, now: datetime, reg_id: int) -> Availability:
+    """Count under the lock (leaving out the newcomer); catch up on holds and the queue."""
+    info = availability(event, now, leaving_out=reg_id)
+    if info.overdue:
+        expire_locked(event, now)
+    if info.needs_promotion:
+        promote_locked(event, now, info=info)
+        info = availability(event, now, leaving_out=reg_id)
+    return info
+
+
+def _already_registered(
+    event: Event, prepared: _Prepared, now: datetime, *, notify: bool
+) -> RegistrationOutcome | None:
+    """The address is registered: mail a new link; None when that registration just ended."""
+    existing = prepared.existing
+    assert existing is not None
+    db.session.refresh(existing)  # it may have been cancelled while we waited
+    if existing.status not in ACTIVE_STATUSES:
+        return None
+    status, position = _placement(event, availability(event, now), prepared.role)
+    if notify:
+        token = rotate_token(existing)
+        # Update the row before the mail's row refers to it: two concurrent requests for
+        # the same address then queue on the row instead of deadlocking on it.
+        db.session.flush()
+        queue_already_registered_mail(existing, token, now)
+    return RegistrationOutcome(
         status=status,
         waitlist_position=position,
-        email=data.email,
-        ticket_code=new_ticket_code(),
-        manage_token_hash=token_hash,
-        source=source[:16],
-        locale=locale,
-        created_at=now,
-        privacy_policy_version=str(current_app.config["PRIVACY_POLICY_VERSION"]),
-        consent_privacy_at=now,
+        manage_token=None,
+        registration_id=None,
+        event_id=event.id,
+        email=prepared.data.email,
+        double_opt_in=event.double_opt_in,
+        duplicate=True,
     )
+
+
+def _write_registration(
+    event: Event, prepared: _Prepared, now: datetime, source: str
+) -> tuple[Registration, str]:
+    """Insert the person (when new), organization (when new), registration and its tags.
+
+    The registration is written as confirmed and placed by `_place` before the commit;
+    nobody else can see it in between. Returns it with its new manage token.
+    """
+    data, role = prepared.data, prepared.role
+    with db.session.no_autoflush:  # built in memory, then flushed once
+        person = prepared.person
+        if person is None:
+            person = Person(email=data.email, name=data.name, country=data.country or None)
+            db.session.add(person)
+        organization = prepared.organization
+        if organization is None and data.organization:
+            organization = new_organization(data.organization, role)
+        if person.organization_id is None and organization is not None:
+            person.organization = organization
+        if not person.country and data.country:
+            person.country = data.country
+        locale = _locale(data.locale)
+        person.locale = person.locale or locale
+        token, token_hash = new_token()
+        reg = Registration(
+            event=event,
+            person=person,
+            role=role,
+            status=RegistrationStatus.CONFIRMED,
+            email=data.email,
+            ticket_code=new_ticket_code(),
+            manage_token_hash=token_hash,
+            source=source[:16],
+            locale=locale,
+            created_at=now,
+            privacy_policy_version=str(current_app.config["PRIVACY_POLICY_VERSION"]),
+            consent_privacy_at=now,
+        )
+        db.session.add(reg)
+        _apply_profile(reg, data, organization, prepared.interest_ids, now)
+    db.session.flush()
+    return reg, token
+
+
+def _place(
+    reg: Registration,
+    event: Event,
+    status: RegistrationStatus,
+    position: int | None,
+    now: datetime,
+) -> None:
+    reg.status = status
+    reg.waitlist_position = position
+    reg.updated_at = now
     if status == RegistrationStatus.CONFIRMED:
         reg.confirmed_at = now
     elif status == RegistrationStatus.PENDING:
         reg.pending_expires_at = hold_until(event, now)
     else:
         reg.waitlisted_at = now
-    _apply_profile(reg, data, organization, event, now)
-    db.session.add(reg)
-    db.session.flush()
-    if notify:
-        queue_registration_mail(reg, token, now)
-    if on_registered is not None:
-        on_registered(reg)
-    if commit:
-        db.session.commit()
-    return RegistrationOutcome(
-        status=status,
-        waitlist_position=position,
-        manage_token=token,
-        registration_id=reg.id,
-        event_id=event.id,
-        email=data.email,
-        double_opt_in=event.double_opt_in,
-    )
 
 
 def register_many(
@@ -567,10 +679,11 @@ def register_many(
     try:
         for index, item in enumerate(items):
             try:
+                prepared = _prepare(event, item, now, ignore_window=ignore_window)
                 outcomes.append(
                     _register_once(
                         event_id,
-                        item,
+                        prepared,
                         now,
                         source,
                         notify=notify,
@@ -592,13 +705,13 @@ def register_many(
 
 
 def _placement(
-    event: Event, role: AttendeeRole, now: datetime
+    event: Event, info: Availability, role: AttendeeRole
 ) -> tuple[RegistrationStatus, int | None]:
-    info = availability(event, now).roles[role]
-    if info.left > 0 and info.waiting == 0:
+    places = info.roles[role]
+    if places.left > 0 and places.waiting == 0:
         confirmed = RegistrationStatus.PENDING if event.double_opt_in else None
         return confirmed or RegistrationStatus.CONFIRMED, None
-    return RegistrationStatus.WAITLISTED, info.waiting + 1
+    return RegistrationStatus.WAITLISTED, places.waiting + 1
 
 
 def _locale(value: str) -> str:
@@ -607,31 +720,43 @@ def _locale(value: str) -> str:
     return code if code in languages else str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def find_or_create_organization(name: str, role: AttendeeRole) -> Organization | None:
-    """The organization with this name (case and spacing ignored), created when new."""
+def find_organization(name: str) -> Organization | None:
+    """The organization with this name, case and spacing ignored (None when new or empty)."""
     name = " ".join(name.split())
     if not name:
         return None
     key = Organization.key_for(name)
-    org = db.session.scalar(sa.select(Organization).where(Organization.name_key == key))
-    if org is None:
-        kind = (
-            OrganizationKind.EMPLOYER
-            if role == AttendeeRole.EMPLOYER
-            else OrganizationKind.HIGHER_EDUCATION
-        )
-        org = Organization(name=name, name_key=key, kind=kind)
-        db.session.add(org)
+    return db.session.scalar(sa.select(Organization).where(Organization.name_key == key))
+
+
+def new_organization(name: str, role: AttendeeRole) -> Organization:
+    """A new organization (added to the session); its kind follows the registrant's role."""
+    name = " ".join(name.split())
+    kind = (
+        OrganizationKind.EMPLOYER
+        if role == AttendeeRole.EMPLOYER
+        else OrganizationKind.HIGHER_EDUCATION
+    )
+    org = Organization(name=name, name_key=Organization.key_for(name), kind=kind)
+    db.session.add(org)
     return org
+
+
+def find_or_create_organization(name: str, role: AttendeeRole) -> Organization | None:
+    """The organization with this name (case and spacing ignored), created when new."""
+    if not " ".join(name.split()):
+        return None
+    return find_organization(name) or new_organization(name, role)
 
 
 def _apply_profile(
     reg: Registration,
     data: RegistrationInput,
     organization: Organization | None,
-    event: Event,
+    interest_ids: Mapping[str, int],
     now: datetime,
 ) -> None:
+    """Copy the profile onto ``reg``; ``interest_ids``: the event's tag labels and ids."""
     reg.name = data.name
     reg.organization = organization
     reg.job_title = data.job_title
@@ -654,19 +779,19 @@ def _apply_profile(
         reg.consent_photos_at = now
     elif not data.consent_photos:
         reg.consent_photos_at = None
-    by_label = {i.label: i for i in event.interests}
     wanted = {
-        (by_label[label].id, kind)
+        (interest_ids[label], kind)
         for name, kind in TAG_FIELDS.items()
         for label in getattr(data, name)
-        if label in by_label
+        if label in interest_ids
     }
-    current = {(t.interest_id, t.kind): t for t in reg.tags}
+    # A new registration has no tags yet: do not ask the database for them.
+    current = {(t.interest_id, t.kind): t for t in reg.tags} if reg.id else {}
     for key, tag in current.items():
         if key not in wanted:
             reg.tags.remove(tag)
     for interest_id, kind in sorted(wanted - set(current)):
-        reg.tags.append(RegistrationTag(interest=db.session.get(Interest, interest_id), kind=kind))
+        reg.tags.append(RegistrationTag(interest_id=interest_id, kind=kind))
 
 
 def registration_for_token(token: str) -> Registration | None:
@@ -696,7 +821,7 @@ def update_profile(registration_id: int, data: RegistrationInput, now: datetime)
         raise ValidationFailed(errors)
     data = data.cleaned(labels)
     organization = find_or_create_organization(data.organization, reg.role)
-    _apply_profile(reg, data, organization, reg.event, now)
+    _apply_profile(reg, data, organization, {i.label: i.id for i in reg.event.interests}, now)
     reg.locale = _locale(data.locale) if data.locale else reg.locale
     reg.updated_at = now
     try:

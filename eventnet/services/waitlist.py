@@ -25,12 +25,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import AttendeeRole, Event, Registration, RegistrationStatus
-from . import NotFound
-from .locking import lock_event
+from .locking import lock_and_load_event
 from .notifications import queue_promotion_mail, queue_status_mail
 from .outbox import deliver_after_commit
 from .tickets import rotate_token
@@ -56,6 +54,7 @@ class Availability:
     capacity: int
     taken: int
     roles: dict[AttendeeRole, RoleAvailability]
+    overdue: int = 0  # pending holds whose time is up but that are not released yet
 
     @property
     def left(self) -> int:
@@ -77,6 +76,11 @@ class Availability:
     def left_for(self, role: AttendeeRole | str) -> int:
         info = self.roles.get(AttendeeRole(role))
         return info.left if info else 0
+
+    @property
+    def needs_promotion(self) -> bool:
+        """Someone waits for a role that has a free place (the queue is behind)."""
+        return any(r.left > 0 and r.waiting > 0 for r in self.roles.values())
 
 
 def offered_roles(event: Event) -> list[AttendeeRole]:
@@ -100,37 +104,50 @@ def _holds_place(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def availability(event: Event, now: datetime) -> Availability:
-    """Places taken, left and waiting per offered role (two grouped queries)."""
-    taken = dict(
-        db.session.execute(
-            sa.select(Registration.role, sa.func.count())
-            .where(Registration.event_id == event.id, _holds_place(now))
-            .group_by(Registration.role)
-        ).all()
+def _count_places(now: datetime) -> tuple[sa.ColumnElement[int], ...]:
+    """Per group: places taken, people waiting, overdue holds (one scan of the rows)."""
+    return (
+        sa.func.count().filter(_holds_place(now)),
+        sa.func.count().filter(Registration.status == RegistrationStatus.WAITLISTED),
+        sa.func.count().filter(
+            Registration.status == RegistrationStatus.PENDING,
+            Registration.pending_expires_at <= now,
+        ),
     )
-    waiting = dict(
-        db.session.execute(
-            sa.select(Registration.role, sa.func.count())
-            .where(
-                Registration.event_id == event.id,
-                Registration.status == RegistrationStatus.WAITLISTED,
-            )
-            .group_by(Registration.role)
-        ).all()
-    )
-    total = sum(taken.values())
+
+
+def _availability(event: Event, counts: dict[AttendeeRole, tuple[int, int, int]]) -> Availability:
+    """Availability from per-role (taken, waiting, overdue) counts."""
+    total = sum(taken for taken, _waiting, _overdue in counts.values())
     event_left = max(event.capacity - total, 0)
     roles = {}
     for role in offered_roles(event):
         quota = event.quota_for(role)
         limit = quota.capacity if quota else None
-        used = int(taken.get(role, 0))
+        used, waiting, _overdue = counts.get(role, (0, 0, 0))
         role_left = event_left if limit is None else min(max(limit - used, 0), event_left)
         roles[role] = RoleAvailability(
-            role=role, quota=limit, taken=used, waiting=int(waiting.get(role, 0)), left=role_left
+            role=role, quota=limit, taken=used, waiting=waiting, left=role_left
         )
-    return Availability(capacity=event.capacity, taken=total, roles=roles)
+    overdue = sum(overdue for _taken, _waiting, overdue in counts.values())
+    return Availability(capacity=event.capacity, taken=total, roles=roles, overdue=overdue)
+
+
+def availability(event: Event, now: datetime, *, leaving_out: int | None = None) -> Availability:
+    """Places taken, left and waiting per offered role (one grouped query).
+
+    ``leaving_out``: a registration not to count, the one being placed (it is written
+    before the lock is taken, see `eventnet.services.registration`).
+    """
+    query = (
+        sa.select(Registration.role, *_count_places(now))
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.role)
+    )
+    if leaving_out is not None:
+        query = query.where(Registration.id != leaving_out)
+    counts = {role: (int(t), int(w), int(o)) for role, t, w, o in db.session.execute(query)}
+    return _availability(event, counts)
 
 
 def plan_promotions(
@@ -217,15 +234,23 @@ def _quota_map(event: Event) -> dict[AttendeeRole, int | None]:
 
 
 def promote_locked(
-    event: Event, now: datetime, role: AttendeeRole | None = None
+    event: Event,
+    now: datetime,
+    role: AttendeeRole | None = None,
+    *,
+    info: Availability | None = None,
 ) -> list[tuple[Registration, str]]:
     """Promote whoever fits, oldest first; the caller holds the lock and commits.
 
     Returns (registration, new manage token) pairs: the promotion mail carries a fresh link
     because only the token's hash is stored. With double opt-in the promoted person gets a
-    pending hold to confirm, otherwise a confirmed place.
+    pending hold to confirm, otherwise a confirmed place. ``info``: the availability the
+    caller just counted under the lock (saves counting again). When no role has both a
+    free place and someone waiting, nothing is loaded and nothing changes.
     """
-    info = availability(event, now)
+    info = info or availability(event, now)
+    if not info.needs_promotion:
+        return []
     queue = [r for r in waiting_queue(event.id) if role is None or r.role == role]
     chosen = plan_promotions(
         event.capacity,
@@ -272,11 +297,7 @@ def expire_locked(event: Event, now: datetime) -> list[Registration]:
 
 def load_locked_event(event_id: int) -> Event:
     """Take the event lock, then load the event fresh (call at the start of a unit of work)."""
-    lock_event(event_id)
-    event = db.session.get(Event, event_id, populate_existing=True)
-    if event is None:  # pragma: no cover - lock_event already checked
-        raise NotFound(_("This event does not exist."))
-    return event
+    return lock_and_load_event(event_id)
 
 
 def promote_waitlist(
@@ -323,48 +344,19 @@ def expire_pending_holds(now: datetime) -> int:
 
 
 def availabilities(events: Sequence[Event], now: datetime) -> dict[int, Availability]:
-    """`availability` for many events at once, in two grouped queries (the home page).
+    """`availability` for many events at once, in one grouped query (the home page).
 
     Added for the query-count test (tests/web/test_query_counts.py): same figures as
-    `availability`, without two queries per event.
+    `availability`, without a query per event.
     """
     ids = [event.id for event in events]
     if not ids:
         return {}
-    taken: dict[int, dict[AttendeeRole, int]] = {}
-    for event_id, role, n in db.session.execute(
-        sa.select(Registration.event_id, Registration.role, sa.func.count())
-        .where(Registration.event_id.in_(ids), _holds_place(now))
+    counts: dict[int, dict[AttendeeRole, tuple[int, int, int]]] = {}
+    for event_id, role, taken, waiting, overdue in db.session.execute(
+        sa.select(Registration.event_id, Registration.role, *_count_places(now))
+        .where(Registration.event_id.in_(ids))
         .group_by(Registration.event_id, Registration.role)
     ):
-        taken.setdefault(event_id, {})[role] = int(n)
-    waiting: dict[int, dict[AttendeeRole, int]] = {}
-    for event_id, role, n in db.session.execute(
-        sa.select(Registration.event_id, Registration.role, sa.func.count())
-        .where(
-            Registration.event_id.in_(ids),
-            Registration.status == RegistrationStatus.WAITLISTED,
-        )
-        .group_by(Registration.event_id, Registration.role)
-    ):
-        waiting.setdefault(event_id, {})[role] = int(n)
-    result = {}
-    for event in events:
-        event_taken = taken.get(event.id, {})
-        total = sum(event_taken.values())
-        event_left = max(event.capacity - total, 0)
-        roles = {}
-        for role in offered_roles(event):
-            quota = event.quota_for(role)
-            limit = quota.capacity if quota else None
-            used = event_taken.get(role, 0)
-            role_left = event_left if limit is None else min(max(limit - used, 0), event_left)
-            roles[role] = RoleAvailability(
-                role=role,
-                quota=limit,
-                taken=used,
-                waiting=waiting.get(event.id, {}).get(role, 0),
-                left=role_left,
-            )
-        result[event.id] = Availability(capacity=event.capacity, taken=total, roles=roles)
-    return result
+        counts.setdefault(event_id, {})[role] = (int(taken), int(waiting), int(overdue))
+    return {event.id: _availability(event, counts.get(event.id, {})) for event in events}
