@@ -148,13 +148,15 @@ def seed(env: dict[str, str], levels: list[int]) -> dict[str, Any]:
 
 
 @contextmanager
-def processes(specs: list[tuple[str, list[str], dict[str, str]]], log_dir: Path) -> Iterator[None]:
+def processes(
+    specs: list[tuple[str, list[str], dict[str, str]]], log_dir: Path
+) -> Iterator[dict[str, int]]:
     procs = []
     try:
         for name, argv, env in specs:
             log = (log_dir / f"{name}.log").open("w")
             procs.append((name, subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=log)))
-        yield
+        yield {name: proc.pid for name, proc in procs}
     finally:
         for _name, proc in procs:
             proc.terminate()
@@ -215,6 +217,62 @@ async def sign_in(port: int, email: str, password: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
+# --------------------------------------------------------------------------- CPU accounting
+
+CPU_COST: dict[tuple[str, int], dict[str, float]] = {}  # ms of CPU per request, per step
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_table() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command name, CPU seconds incl. reaped children), from /proc."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        table[int(entry)] = (int(fields[1]), name, ticks / _TICKS)
+    return table
+
+
+def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each started process tree, PostgreSQL and this client."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _name, _cpu) in table.items():
+        children.setdefault(ppid, []).append(pid)
+
+    def tree(root: int) -> float:
+        total, todo = 0.0, [root]
+        while todo:
+            pid = todo.pop()
+            total += table.get(pid, (0, "", 0.0))[2]
+            todo += children.get(pid, [])
+        return total
+
+    snapshot = {name: tree(pid) for name, pid in pids.items()}
+    snapshot["postgres"] = sum(c for _p, name, c in table.values() if name.startswith("postgres"))
+    snapshot["client"] = sum(os.times()[:2])
+    return snapshot
+
+
+async def measured(pids: dict[str, int], name: str, *args: Any, **kwargs: Any) -> Result:
+    """`run_load`, noting the CPU each part of the stack spent per request meanwhile."""
+    before = cpu_snapshot(pids)
+    result = await run_load(name, *args, **kwargs)
+    after = cpu_snapshot(pids)
+    if result.requests:
+        CPU_COST[(name, result.concurrency)] = {
+            part: (after[part] - before[part]) * 1000 / result.requests for part in after
+        }
+    return result
+
+
 # --------------------------------------------------------------------------- scenarios
 
 
@@ -249,7 +307,9 @@ def expect(*statuses: int):  # type: ignore[no-untyped-def]
     return check
 
 
-async def scenarios(args: argparse.Namespace, info: dict[str, Any], run: str) -> list[Result]:
+async def scenarios(
+    args: argparse.Namespace, info: dict[str, Any], run: str, pids: dict[str, int]
+) -> list[Result]:
     app_host = f"{HOST}:{args.app_port}"
     ceiling_host = f"{HOST}:{args.ceiling_port}"
     page = build_request("GET", f"/events/{info['page_slug']}", host=app_host)
@@ -319,7 +379,8 @@ async def scenarios(args: argparse.Namespace, info: dict[str, Any], run: str) ->
     for level in args.levels:
         if "ceiling" in scenario:
             results.append(
-                await run_load(
+                await measured(
+                    pids,
                     "ceiling insert",
                     HOST,
                     args.ceiling_port,
@@ -331,7 +392,8 @@ async def scenarios(args: argparse.Namespace, info: dict[str, Any], run: str) ->
             )
         if "register" in scenario:
             results.append(
-                await run_load(
+                await measured(
+                    pids,
                     "registration",
                     HOST,
                     args.app_port,
@@ -343,7 +405,8 @@ async def scenarios(args: argparse.Namespace, info: dict[str, Any], run: str) ->
             )
         if "page" in scenario:
             results.append(
-                await run_load(
+                await measured(
+                    pids,
                     "event page",
                     HOST,
                     args.app_port,
@@ -355,7 +418,8 @@ async def scenarios(args: argparse.Namespace, info: dict[str, Any], run: str) ->
             )
         if "attendees" in scenario:
             results.append(
-                await run_load(
+                await measured(
+                    pids,
                     "attendee list",
                     HOST,
                     args.app_port,
@@ -473,6 +537,28 @@ def report(args: argparse.Namespace, results: list[Result], checks: list[str]) -
             f"{r.percentile(50):.1f} | {r.percentile(95):.1f} | {r.percentile(99):.1f} | "
             f"{r.failed}{_error_kinds(r)} |"
         )
+    if CPU_COST:
+        out += [
+            "",
+            "CPU per request, in ms, spent meanwhile by each part of the stack (from /proc;"
+            " the RQ worker delivers the mail, and what it has not done by the end of a step"
+            " counts in the next one):",
+            "",
+            "| scenario | concurrency | app (gunicorn) | PostgreSQL | RQ worker | load generator |"
+            " total |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for r in results:
+            cost = CPU_COST.get((r.name, r.concurrency))
+            if not cost:
+                continue
+            app = cost["ceiling" if r.name == "ceiling insert" else "eventnet"]
+            parts = [app, cost["postgres"], cost["worker"], cost["client"]]
+            out.append(
+                f"| {r.name} | {r.concurrency} | "
+                + " | ".join(f"{x:.1f}" for x in parts)
+                + f" | {sum(parts):.1f} |"
+            )
     out += ["", "Ratios (same run, same concurrency):", ""]
     best = {}
     for level in args.levels:
@@ -576,12 +662,12 @@ def main(argv: list[str] | None = None) -> int:
             ("worker", [str(BIN / "eventnet"), "worker"], env),
             ("ceiling", [*gunicorn, "benchmarks.load.ceiling_app:app"], ceiling_env),
         ]
-        with processes(specs, Path(tmp)):
+        with processes(specs, Path(tmp)) as pids:
             try:
                 asyncio.run(wait_until_up(args.app_port, "/readyz"))
                 asyncio.run(wait_until_up(args.ceiling_port, "/healthz"))
                 print("bench: running...", flush=True)
-                results = asyncio.run(scenarios(args, info, run))
+                results = asyncio.run(scenarios(args, info, run, pids))
             finally:
                 for name in ("eventnet", "worker", "ceiling"):
                     log = (Path(tmp) / f"{name}.log").read_text()
