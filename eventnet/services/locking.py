@@ -28,6 +28,8 @@ lock matters (with it off, the test oversells). Never switch it off in productio
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
@@ -58,14 +60,9 @@ def lock_event(event_id: int) -> None:
         _lock_sqlite()
         exists = session.scalar(sa.text("SELECT id FROM events WHERE id = :id"), {"id": event_id})
     else:
-        try:
-            session.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_MS)}ms'"))
-            exists = session.scalar(
-                sa.text("SELECT id FROM events WHERE id = :id FOR NO KEY UPDATE"), {"id": event_id}
-            )
-        except OperationalError as exc:
-            session.rollback()
-            raise _try_again() from exc
+        exists = _lock_postgres(
+            sa.text("SELECT id FROM events WHERE id = :id FOR NO KEY UPDATE"), {"id": event_id}
+        )
     if exists is None:
         session.rollback()
         raise NotFound(_("This event does not exist."))
@@ -90,16 +87,22 @@ def lock_and_load_event(event_id: int) -> Event:
             .options(joinedload(Event.quotas))  # one round trip while locked
             .execution_options(populate_existing=True)
         )
-        try:
-            session.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_MS)}ms'"))
-            event = session.scalar(query)
-        except OperationalError as exc:
-            session.rollback()
-            raise _try_again() from exc
+        event = _lock_postgres(query)
     if event is None:
         session.rollback()
         raise NotFound(_("This event does not exist."))
     return event
+
+
+def _lock_postgres(query: Any, params: dict[str, Any] | None = None) -> Any:
+    """Run the locking ``query`` with the lock timeout; a busy lock becomes `TryAgain`."""
+    session = db.session
+    try:
+        session.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_MS)}ms'"))
+        return session.scalar(query, params)
+    except OperationalError as exc:
+        session.rollback()
+        raise _try_again() from exc
 
 
 def begin_write() -> None:

@@ -50,6 +50,16 @@ def unique() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def forget_rq_keys(redis_client: Any, unique: str) -> None:
+    """Delete a test's RQ keys and registry entries (its names contain ``unique``)."""
+    for key in redis_client.scan_iter(f"*{unique}*"):
+        redis_client.delete(key)
+    for name in ("rq:queues", "rq:workers"):
+        for member in redis_client.smembers(name):
+            if unique.encode() in member:
+                redis_client.srem(name, member)
+
+
 @pytest.fixture(autouse=True)
 def _drop_eventnet_log_handlers() -> Iterator[None]:
     """Production-mode apps built by these tests install a root log handler; remove it."""

@@ -19,7 +19,13 @@ from eventnet.services.outbox import _wake_key
 from eventnet.services.registration import RegistrationInput, cancel_registration, register
 from tests.conftest import migrate_to_head
 from tests.factories import make_event
-from tests.ops.conftest import REDIS_URL, fresh_app, redis_client, unique  # noqa: F401
+from tests.ops.conftest import (  # noqa: F401
+    REDIS_URL,
+    forget_rq_keys,
+    fresh_app,
+    redis_client,
+    unique,
+)
 
 
 def _person(n: int) -> RegistrationInput:
@@ -88,9 +94,4 @@ def test_one_waiting_job_delivers_a_rush_of_mail(fresh_app, redis_client, unique
             redis_client.delete(_wake_key())
             db.session.remove()
             db.engine.dispose()
-        for key in redis_client.scan_iter(f"*{unique}*"):
-            redis_client.delete(key)
-        for name in ("rq:queues", "rq:workers"):
-            for member in redis_client.smembers(name):
-                if unique.encode() in member:
-                    redis_client.srem(name, member)
+        forget_rq_keys(redis_client, unique)

@@ -15,21 +15,14 @@ from rq.job import Job, JobStatus
 from eventnet.jobs import enqueue
 from eventnet.ops.worker import make_worker
 from tests.ops import jobs
-from tests.ops.conftest import REDIS_URL
+from tests.ops.conftest import REDIS_URL, forget_rq_keys
 
 
 @pytest.fixture
 def rq_app(fresh_app, redis_client, unique) -> Iterator:  # type: ignore[no-untyped-def]
     app = fresh_app(JOBS_BACKEND="rq", REDIS_URL=REDIS_URL, BASE_URL="https://jobs.example.edu")
     yield app
-    for key in redis_client.scan_iter(f"*{unique}*"):
-        redis_client.delete(key)
-    for member in redis_client.smembers("rq:queues"):
-        if unique.encode() in member:
-            redis_client.srem("rq:queues", member)
-    for member in redis_client.smembers("rq:workers"):
-        if unique.encode() in member:
-            redis_client.srem("rq:workers", member)
+    forget_rq_keys(redis_client, unique)
 
 
 @pytest.mark.parametrize("simple", [True, False], ids=["in-process", "forked"])

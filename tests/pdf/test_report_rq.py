@@ -11,7 +11,13 @@ from eventnet.ops.worker import make_worker
 from eventnet.services.reports import report_file, request_report
 from tests.conftest import migrate_to_head
 from tests.factories import make_event, make_organizer, make_registration
-from tests.ops.conftest import REDIS_URL, fresh_app, redis_client, unique  # noqa: F401
+from tests.ops.conftest import (  # noqa: F401
+    REDIS_URL,
+    forget_rq_keys,
+    fresh_app,
+    redis_client,
+    unique,
+)
 from tests.pdf.conftest import pdf_text
 
 
@@ -36,12 +42,7 @@ def test_an_rq_worker_prepares_the_report(fresh_app, redis_client, unique) -> No
             data, kind = report_file(event_id, job_id)
             assert kind == "event_report" and "Øyvind Ødegård" in pdf_text(data)
     finally:
-        for key in redis_client.scan_iter(f"*{unique}*"):
-            redis_client.delete(key)
-        for name in ("rq:queues", "rq:workers"):
-            for member in redis_client.smembers(name):
-                if unique.encode() in member:
-                    redis_client.srem(name, member)
+        forget_rq_keys(redis_client, unique)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
