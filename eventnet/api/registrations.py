@@ -22,6 +22,7 @@ from ..models import (
     utcnow,
 )
 from ..services import attendees, checkin
+from ..services.event_terms import load_event_terms
 from ..services.registration import RegistrationInput, register
 from . import bp
 from .common import (
@@ -174,18 +175,14 @@ def public_register(slug: str) -> tuple[Response, int]:
     The answer is the same (202) for a new address and one already registered: the e-mail
     tells the person which case it is, the response never does.
     """
-    event = db.session.scalar(
-        sa.select(Event).where(
-            Event.slug == slug, Event.status.in_((EventStatus.PUBLISHED, EventStatus.CLOSED))
-        )
-    )
-    if event is None:
+    terms = load_event_terms(slug=slug)
+    if terms is None or terms.status not in (EventStatus.PUBLISHED, EventStatus.CLOSED):
         raise ApiError(404, _("No published event with this slug."))
     data = json_body()
     item = RegistrationInput.from_mapping(data)
     if "locale" not in data:
         item.locale = request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
-    outcome = register(event.id, item, utcnow(), source="api")
+    outcome = register(terms.id, item, utcnow(), source="api", terms=terms)
     if outcome.status == RegistrationStatus.WAITLISTED:
         message = _(
             "Thank you. The places are taken: you are on the waiting list. Check your e-mail."

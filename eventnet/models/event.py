@@ -18,6 +18,21 @@ if TYPE_CHECKING:
     from .matching import MeetingSlot, MeetingTable
 
 
+def registration_window_open(
+    status: EventStatus,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    starts_at: datetime,
+    now: datetime,
+) -> bool:
+    """Published, and ``now`` within the window (it closes when the event starts by default)."""
+    if status != EventStatus.PUBLISHED:
+        return False
+    if opens_at and now < opens_at:
+        return False
+    return now < (closes_at or starts_at)
+
+
 class Event(db.Model):
     """A networking event. Times are stored in UTC and shown in ``timezone``."""
 
@@ -101,12 +116,13 @@ class Event(db.Model):
         return str(getattr(self, field))
 
     def registration_open(self, now: datetime) -> bool:
-        if self.status != EventStatus.PUBLISHED:
-            return False
-        if self.registration_opens_at and now < self.registration_opens_at:
-            return False
-        closes = self.registration_closes_at or self.starts_at
-        return now < closes
+        return registration_window_open(
+            self.status,
+            self.registration_opens_at,
+            self.registration_closes_at,
+            self.starts_at,
+            now,
+        )
 
     def __repr__(self) -> str:
         return f"<Event {self.slug!r}>"

@@ -94,12 +94,37 @@ def lock_and_load_event(event_id: int) -> Event:
     return event
 
 
+def lock_event_row(event_id: int, locking_query: Any, plain_query: Any) -> list[sa.Row[Any]]:
+    """Take the event's lock and read its row(s) with SQLAlchemy Core, in one statement.
+
+    ``locking_query`` selects the event (``:event_id``) ``FOR NO KEY UPDATE OF events``;
+    ``plain_query`` is the same without the lock clause, for SQLite (which locks with
+    ``BEGIN IMMEDIATE`` instead) and for the no-lock test switch. Raises like `lock_event`.
+    """
+    session = db.session
+    params = {"event_id": event_id}
+    if LOCKING_ENABLED and session.get_bind().dialect.name != "sqlite":
+        rows = _lock_postgres(lambda conn: conn.execute(locking_query, params).all())
+    else:
+        if LOCKING_ENABLED:
+            _lock_sqlite()
+        rows = session.connection().execute(plain_query, params).all()
+    if not rows:
+        session.rollback()
+        raise NotFound(_("This event does not exist."))
+    return rows
+
+
 def _lock_postgres(query: Any, params: dict[str, Any] | None = None) -> Any:
-    """Run the locking ``query`` with the lock timeout; a busy lock becomes `TryAgain`."""
+    """Run the locking ``query`` with the lock timeout; a busy lock becomes `TryAgain`.
+
+    ``query`` is a statement for `Session.scalar`, or a callable given the connection.
+    """
     session = db.session
     try:
-        session.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_MS)}ms'"))
-        return session.scalar(query, params)
+        conn = session.connection()
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_MS)}ms'")
+        return query(conn) if callable(query) else session.scalar(query, params)
     except OperationalError as exc:
         session.rollback()
         raise _try_again() from exc

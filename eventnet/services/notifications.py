@@ -107,35 +107,67 @@ def _queue(
     )
 
 
+def _registration_mail(status: RegistrationStatus) -> tuple[str, str, bool]:
+    """(kind, template, with ticket) of the mail after a new registration got ``status``."""
+    if status == RegistrationStatus.CONFIRMED:
+        return "confirmation", "confirmation", True
+    if status == RegistrationStatus.PENDING:
+        return "confirm_email", "confirm_email", False
+    return "waitlist", "waitlisted", False
+
+
 def queue_registration_mail(reg: Registration, token: str, now: datetime) -> None:
     """After a new registration: confirmation, confirm-your-e-mail, or waiting list.
 
     With RQ workers the mail is queued as a recipe and written by the worker that sends it
-    (`render_deferred`): the caller holds the event lock, and in a registration rush every
-    millisecond spent under it is a millisecond every other registrant waits.
+    (`queue_registration_recipe`).
     """
-    if reg.status == RegistrationStatus.CONFIRMED:
-        kind, template, ticket = "confirmation", "confirmation", True
-    elif reg.status == RegistrationStatus.PENDING:
-        kind, template, ticket = "confirm_email", "confirm_email", False
-    else:
-        kind, template, ticket = "waitlist", "waitlisted", False
-    if not uses_workers():
-        _queue(reg, kind, template, now, token=token, ticket=ticket)
+    if uses_workers():
+        queue_registration_recipe(
+            reg.id,
+            reg.event_id,
+            reg.email,
+            token,
+            reg.status,
+            reg.waitlist_position,
+            reg.pending_expires_at,
+            now=now,
+        )
         return
-    expires = reg.pending_expires_at
+    kind, template, ticket = _registration_mail(reg.status)
+    _queue(reg, kind, template, now, token=token, ticket=ticket)
+
+
+def queue_registration_recipe(
+    registration_id: int,
+    event_id: int,
+    email: str,
+    token: str,
+    status: RegistrationStatus,
+    waitlist_position: int | None,
+    pending_expires_at: datetime | None,
+    *,
+    now: datetime,
+) -> None:
+    """The new registration's mail as a recipe, written by the worker that sends it.
+
+    `render_deferred` writes it: the caller holds the event lock, and in a registration rush
+    every millisecond spent under it is a millisecond every other registrant waits. Takes
+    plain values, so the registration service need not load the row it has just written.
+    """
+    kind, template, ticket = _registration_mail(status)
     recipe = {
         "template": template,
         "token": token,
         "ticket": ticket,
         "queued_at": now.isoformat(),
         # The place as it was given: the mail tells what happened, even if it changed since.
-        "status": reg.status.value,
-        "waitlist_position": reg.waitlist_position,
-        "pending_expires_at": expires.isoformat() if expires else None,
+        "status": status.value,
+        "waitlist_position": waitlist_position,
+        "pending_expires_at": pending_expires_at.isoformat() if pending_expires_at else None,
     }
     queue_mail_later(
-        kind, reg.email, recipe, event_id=reg.event_id, registration_id=reg.id, now=now
+        kind, email, recipe, event_id=event_id, registration_id=registration_id, now=now
     )
 
 

@@ -151,6 +151,9 @@ def queue_mail(
     return message
 
 
+_INSERT_MESSAGE = sa.insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+
+
 def queue_mail_later(
     kind: str,
     to: str,
@@ -159,38 +162,46 @@ def queue_mail_later(
     event_id: int | None,
     registration_id: int | None,
     now: datetime,
-) -> OutboxMessage:
+) -> int:
     """Add a message to be written when it is sent, from ``recipe`` (plain JSON data).
 
-    For mail queued while a lock is held (a registration rush): the row is in the caller's
-    transaction as with `queue_mail`, and the worker that sends it renders it first with
-    `eventnet.services.notifications.render_deferred`.
+    For mail queued while a lock is held (a registration rush): the row is inserted at once
+    in the caller's transaction (one plain INSERT, no ORM object), and the worker that sends
+    it renders it first with `eventnet.services.notifications.render_deferred`. Returns the
+    new row's id.
     """
-    message = OutboxMessage(
-        kind=kind,
-        to_address=to,
-        subject="",
-        body_text="",
-        body_html="",
-        attachments=[],
-        headers={"Auto-Submitted": "auto-generated"},
-        render_later=recipe,
-        event_id=event_id,
-        registration_id=registration_id,
-        status=OutboxStatus.PENDING,
-        send_after=now,
-        created_at=now,
+    message_id = int(
+        db.session.connection()
+        .execute(
+            _INSERT_MESSAGE,
+            {
+                "kind": kind,
+                "to_address": to,
+                "subject": "",
+                "body_text": "",
+                "body_html": "",
+                "attachments": [],
+                "headers": {"Auto-Submitted": "auto-generated"},
+                "render_later": recipe,
+                "event_id": event_id,
+                "registration_id": registration_id,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "send_after": now,
+                "created_at": now,
+            },
+        )
+        .scalar_one()
     )
-    db.session.add(message)
-    db.session.info.setdefault(_SESSION_KEY, []).append(message)
-    return message
+    db.session.info.setdefault(_SESSION_KEY, []).append(message_id)
+    return message_id
 
 
 def deliver_after_commit(now: datetime | None = None) -> None:
     """Deliver what this session queued, now (inline) or via a worker. Never raises."""
-    # The rows' ids without loading them again (a rolled-back row has no identity).
-    identities = (sa.inspect(m).identity for m in db.session.info.pop(_SESSION_KEY, []))
-    ids = [identity[0] for identity in identities if identity]
+    queued = db.session.info.pop(_SESSION_KEY, [])
+    ids = [m if isinstance(m, int) else _committed_id(m) for m in queued]
+    ids = [i for i in ids if i is not None]
     if not ids or not current_app.config.get("MAIL_DELIVER_INLINE", True):
         return
     try:
@@ -203,6 +214,12 @@ def deliver_after_commit(now: datetime | None = None) -> None:
     except Exception:  # mail waits in the outbox; the change is committed
         log.exception("inline mail delivery failed; the outbox will retry")
         db.session.rollback()
+
+
+def _committed_id(message: OutboxMessage) -> int | None:
+    """The row's id without loading it again (a rolled-back row has no identity)."""
+    identity = sa.inspect(message).identity
+    return identity[0] if identity else None
 
 
 def deliver_messages_job(ids: list[int]) -> None:

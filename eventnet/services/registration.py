@@ -37,13 +37,13 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
+from ..jobs import uses_workers
 from ..models import (
     ACTIVE_STATUSES,
     AttendeeRole,
     Event,
     EventStatus,
     Organization,
-    OrganizationKind,
     OutboxMessage,
     Person,
     Registration,
@@ -53,25 +53,36 @@ from ..models import (
     utcnow,
 )
 from . import DomainError, NotFound, TryAgain
+from .event_terms import EventTerms, load_event_terms, lock_event_terms
 from .meeting_release import release_meetings_of
 from .notifications import (
     queue_already_registered_mail,
     queue_confirmed_mail,
     queue_lost_link_mail,
     queue_registration_mail,
+    queue_registration_recipe,
     queue_status_mail,
 )
 from .outbox import deliver_after_commit
+from .registration_rows import (
+    Lookup,
+    insert_organization,
+    insert_registration,
+    insert_tags,
+    look_up,
+    organization_kind,
+    place_registration,
+    save_person,
+)
 from .tickets import rotate_token
 from .tokens import hash_token, new_ticket_code, new_token
 from .waitlist import (
     Availability,
     availability,
+    count_availability,
     expire_locked,
     expire_pending_holds,
-    hold_until,
     load_locked_event,
-    offered_roles,
     promote_locked,
     promote_waitlist,
     renumber_waitlist,
@@ -396,6 +407,7 @@ def register(
     notify: bool = True,
     ignore_window: bool = False,
     on_registered: Callable[[Registration], None] | None = None,
+    terms: EventTerms | None = None,
 ) -> RegistrationOutcome:
     """Register ``data`` for the event (see the module doc); commits and sends mail.
 
@@ -403,7 +415,8 @@ def register(
     ``ignore_window=True`` registers outside the registration window (walk-ins at the door,
     late additions) but never in an archived event. Places and the waiting list apply as
     always. ``on_registered(reg)`` runs in the same transaction for a new registration
-    (e.g. to write the organizer's audit entry).
+    (e.g. to write the organizer's audit entry). ``terms``: the event's terms when the
+    caller has just read them (`load_event_terms`), to save reading them again.
 
     Raises `ValidationFailed`, `RegistrationClosed`, `NotFound` (no such event) or
     `TryAgain` (lock busy, or a conflicting concurrent insert three times in a row).
@@ -413,14 +426,14 @@ def register(
     popular event queue for as short a time as possible (docs/benchmarks.md, "Load").
     """
     last_error: IntegrityError | OperationalError | None = None
-    for _attempt in range(3):
+    for attempt in range(3):
         try:
-            event = db.session.get(Event, event_id)
-            if event is None:
+            if terms is None or attempt > 0:
+                terms = load_event_terms(event_id)
+            if terms is None:
                 raise NotFound(_("This event does not exist."))
-            prepared = _prepare(event, data, now, ignore_window=ignore_window)
+            prepared = _prepare(terms, data, now, ignore_window=ignore_window)
             outcome = _register_once(
-                event_id,
                 prepared,
                 now,
                 source,
@@ -456,56 +469,40 @@ class _Prepared:
 
     data: RegistrationInput
     role: AttendeeRole
-    person: Person | None
-    event: Event
-    organization: Organization | None
-    existing: Registration | None  # the person's active registration at this event
-    interest_ids: dict[str, int]  # the event's tag labels
+    terms: EventTerms
+    found: Lookup  # the person, their active registration here, the organization
 
 
 def _prepare(
-    event: Event, raw: RegistrationInput, now: datetime, *, ignore_window: bool
+    terms: EventTerms, raw: RegistrationInput, now: datetime, *, ignore_window: bool
 ) -> _Prepared:
-    """Validate ``raw`` for ``event`` and look up its person and organization (reads only)."""
-    _check_open(event, now, ignore_window)
-    labels = [i.label for i in event.interests]
+    """Validate ``raw`` for the event and look up its person and organization (one read)."""
+    _check_open(terms, now, ignore_window)
+    labels = list(terms.topics)
     errors = raw.validate(allowed_tags=labels, now=now)
-    if not errors and AttendeeRole(raw.role) not in offered_roles(event):
+    if not errors and AttendeeRole(raw.role) not in terms.limits:
         errors.setdefault("role", []).append(_("This event has no places for this group."))
     if errors:
         raise ValidationFailed(errors)
     data = raw.cleaned(labels)
-    role = AttendeeRole(data.role)
-    person = db.session.scalar(sa.select(Person).where(Person.email == data.email))
-    existing = None
-    if person is not None:
-        existing = db.session.scalar(
-            sa.select(Registration).where(
-                Registration.event_id == event.id,
-                Registration.person_id == person.id,
-                Registration.status.in_(ACTIVE_STATUSES),
-            )
-        )
-    interest_ids = {i.label: i.id for i in event.interests}
-    organization = find_organization(data.organization)
-    return _Prepared(data, role, person, event, organization, existing, interest_ids)
+    found = look_up(terms.id, data.email, data.organization)
+    return _Prepared(data, AttendeeRole(data.role), terms, found)
 
 
-def _check_open(event: Event, now: datetime, ignore_window: bool) -> None:
-    organizer_override = ignore_window and event.status != EventStatus.ARCHIVED
-    if not event.registration_open(now) and not organizer_override:
+def _check_open(terms: EventTerms, now: datetime, ignore_window: bool) -> None:
+    organizer_override = ignore_window and terms.status != EventStatus.ARCHIVED
+    if not terms.registration_open(now) and not organizer_override:
         raise RegistrationClosed(_("Registration for this event is closed."))
 
 
 def _register_once(
-    event_id: int,
     prepared: _Prepared,
     now: datetime,
     source: str,
     *,
     notify: bool = True,
     ignore_window: bool = False,
-    locked_event: Event | None = None,
+    locked: EventTerms | None = None,
     commit: bool = True,
     on_registered: Callable[[Registration], None] | None = None,
 ) -> RegistrationOutcome:
@@ -513,71 +510,109 @@ def _register_once(
 
     On PostgreSQL the rows (person, organization, registration, tags) are inserted before
     the lock is taken: they stay invisible to others until the commit, and under the lock
-    only the count, the registration's status and its e-mail remain. SQLite cannot write
+    only the count, the registration's place and its e-mail remain. SQLite cannot write
     before it locks (its lock is the database's write lock), so there the lock comes first.
     Overdue holds are released and the waiting list moved on only when the count shows
     it is needed (the tick does both otherwise); a new person joins the end of the
     waiting list whenever someone of the same role waits, which keeps the queue FIFO.
     """
-    event = locked_event
+    event_id = prepared.terms.id
+    already = prepared.found.active_registration_id
     lock_first = db.session.get_bind().dialect.name == "sqlite"
-    if event is None and (lock_first or prepared.existing is not None):
-        event = load_locked_event(event_id)
-    if prepared.existing is not None:
-        assert event is not None
-        outcome = _already_registered(event, prepared, now, notify=notify)
+    if locked is None and (lock_first or already is not None):
+        locked = lock_event_terms(event_id)
+    if already is not None:
+        assert locked is not None
+        outcome = _already_registered(locked, already, prepared, now, notify=notify)
         if outcome is not None:
             if commit:
                 db.session.commit()
             return outcome
-    reg, token = _write_registration(prepared.event, prepared, now, source)
-    if event is None:
-        event = load_locked_event(event_id)
+    reg_id, token = _write_registration(prepared, now, source)
+    if locked is None:
+        locked = lock_event_terms(event_id)
     # The event may have changed while the rows were written or the lock awaited.
-    _check_open(event, now, ignore_window)
-    if prepared.role not in offered_roles(event):
+    _check_open(locked, now, ignore_window)
+    if prepared.role not in locked.limits:
         raise ValidationFailed({"role": [_("This event has no places for this group.")]})
-    info = _places_for_newcomer(event, now, reg.id)
-    _place(reg, event, *_placement(event, info, prepared.role), now)
+    info = _places_for_newcomer(locked, now, reg_id)
+    status, position = _placement(locked, info, prepared.role)
+    expires = locked.hold_until(now) if status == RegistrationStatus.PENDING else None
+    place_registration(reg_id, status, position, now, hold_until=expires)
     if notify:
-        queue_registration_mail(reg, token, now)
+        _queue_new_registration_mail(
+            reg_id, event_id, prepared.data.email, token, status, position, expires, now
+        )
     if on_registered is not None:
+        reg = db.session.get(Registration, reg_id)
+        assert reg is not None
         on_registered(reg)
     outcome = RegistrationOutcome(
-        status=reg.status,
-        waitlist_position=reg.waitlist_position,
+        status=status,
+        waitlist_position=position,
         manage_token=token,
-        registration_id=reg.id,
-        event_id=event.id,
+        registration_id=reg_id,
+        event_id=event_id,
         email=prepared.data.email,
-        double_opt_in=event.double_opt_in,
+        double_opt_in=locked.double_opt_in,
     )
     if commit:
         db.session.commit()
     return outcome
 
 
-def _places_for_newcomer(event: Event, now: datetime, reg_id: int) -> Availability:
+def _queue_new_registration_mail(
+    reg_id: int,
+    event_id: int,
+    email: str,
+    token: str,
+    status: RegistrationStatus,
+    position: int | None,
+    expires: datetime | None,
+    now: datetime,
+) -> None:
+    """With workers, a recipe row (no ORM load); inline, the written mail as before."""
+    if uses_workers():
+        queue_registration_recipe(
+            reg_id, event_id, email, token, status, position, expires, now=now
+        )
+        return
+    reg = db.session.get(Registration, reg_id)
+    assert reg is not None
+    queue_registration_mail(reg, token, now)
+
+
+def _places_for_newcomer(locked: EventTerms, now: datetime, reg_id: int) -> Availability:
     """Count under the lock (leaving out the newcomer); catch up on holds and the queue."""
-    info = availability(event, now, leaving_out=reg_id)
-    if info.overdue:
-        expire_locked(event, now)
-    if info.needs_promotion:
-        promote_locked(event, now, info=info)
-        info = availability(event, now, leaving_out=reg_id)
+    info = count_availability(locked.id, locked.capacity, locked.limits, now, leaving_out=reg_id)
+    if info.overdue or info.needs_promotion:
+        # Rare (the tick usually got there first): the ORM services do it, then count again.
+        event = db.session.get(Event, locked.id, populate_existing=True)
+        assert event is not None
+        if info.overdue:
+            expire_locked(event, now)
+        promote_locked(event, now, info=info if not info.overdue else None)
+        db.session.flush()
+        info = count_availability(
+            locked.id, locked.capacity, locked.limits, now, leaving_out=reg_id
+        )
     return info
 
 
 def _already_registered(
-    event: Event, prepared: _Prepared, now: datetime, *, notify: bool
+    locked: EventTerms,
+    registration_id: int,
+    prepared: _Prepared,
+    now: datetime,
+    *,
+    notify: bool,
 ) -> RegistrationOutcome | None:
     """The address is registered: mail a new link; None when that registration just ended."""
-    existing = prepared.existing
-    assert existing is not None
-    db.session.refresh(existing)  # it may have been cancelled while we waited
-    if existing.status not in ACTIVE_STATUSES:
-        return None
-    status, position = _placement(event, availability(event, now), prepared.role)
+    existing = db.session.get(Registration, registration_id, populate_existing=True)
+    if existing is None or existing.status not in ACTIVE_STATUSES:
+        return None  # it was cancelled while we waited
+    info = count_availability(locked.id, locked.capacity, locked.limits, now)
+    status, position = _placement(locked, info, prepared.role)
     if notify:
         token = rotate_token(existing)
         # Update the row before the mail's row refers to it: two concurrent requests for
@@ -589,73 +624,86 @@ def _already_registered(
         waitlist_position=position,
         manage_token=None,
         registration_id=None,
-        event_id=event.id,
+        event_id=locked.id,
         email=prepared.data.email,
-        double_opt_in=event.double_opt_in,
+        double_opt_in=locked.double_opt_in,
         duplicate=True,
     )
 
 
-def _write_registration(
-    event: Event, prepared: _Prepared, now: datetime, source: str
-) -> tuple[Registration, str]:
+def _write_registration(prepared: _Prepared, now: datetime, source: str) -> tuple[int, str]:
     """Insert the person (when new), organization (when new), registration and its tags.
 
-    The registration is written as confirmed and placed by `_place` before the commit;
-    nobody else can see it in between. Returns it with its new manage token.
+    The registration is written as confirmed and placed by `place_registration` before
+    the commit; nobody else can see it in between. Returns its id and new manage token.
     """
-    data, role = prepared.data, prepared.role
-    with db.session.no_autoflush:  # built in memory, then flushed once
-        person = prepared.person
-        if person is None:
-            person = Person(email=data.email, name=data.name, country=data.country or None)
-            db.session.add(person)
-        organization = prepared.organization
-        if organization is None and data.organization:
-            organization = new_organization(data.organization, role)
-        if person.organization_id is None and organization is not None:
-            person.organization = organization
-        if not person.country and data.country:
-            person.country = data.country
-        locale = _locale(data.locale)
-        person.locale = person.locale or locale
-        token, token_hash = new_token()
-        reg = Registration(
-            event=event,
-            person=person,
-            role=role,
-            status=RegistrationStatus.CONFIRMED,
-            email=data.email,
-            ticket_code=new_ticket_code(),
-            manage_token_hash=token_hash,
-            source=source[:16],
-            locale=locale,
-            created_at=now,
-            privacy_policy_version=str(current_app.config["PRIVACY_POLICY_VERSION"]),
-            consent_privacy_at=now,
-        )
-        db.session.add(reg)
-        _apply_profile(reg, data, organization, prepared.interest_ids, now)
-    db.session.flush()
-    return reg, token
+    data, role, found = prepared.data, prepared.role, prepared.found
+    organization_id = found.organization_id
+    if organization_id is None and data.organization:
+        organization_id = insert_organization(data.organization, role, now)
+    locale = _locale(data.locale)
+    person_id = save_person(
+        found,
+        email=data.email,
+        name=data.name,
+        country=data.country or None,
+        organization_id=organization_id,
+        locale=locale,
+        now=now,
+    )
+    token, token_hash = new_token()
+    reg_id = insert_registration(
+        {
+            "event_id": prepared.terms.id,
+            "person_id": person_id,
+            "role": role,
+            "status": RegistrationStatus.CONFIRMED,
+            "email": data.email,
+            "ticket_code": new_ticket_code(),
+            "manage_token_hash": token_hash,
+            "source": source[:16],
+            "locale": locale,
+            "created_at": now,
+            "updated_at": now,
+            "privacy_policy_version": str(current_app.config["PRIVACY_POLICY_VERSION"]),
+            "consent_privacy_at": now,
+            "consent_profile_at": now if data.consent_profile else None,
+            "consent_photos_at": now if data.consent_photos else None,
+            **_profile_values(data, organization_id),
+        }
+    )
+    insert_tags(reg_id, _wanted_tags(data, prepared.terms.topics))
+    return reg_id, token
 
 
-def _place(
-    reg: Registration,
-    event: Event,
-    status: RegistrationStatus,
-    position: int | None,
-    now: datetime,
-) -> None:
-    reg.status = status
-    reg.waitlist_position = position
-    reg.updated_at = now
-    if status == RegistrationStatus.CONFIRMED:
-        reg.confirmed_at = now
-    elif status == RegistrationStatus.PENDING:
-        reg.pending_expires_at = hold_until(event, now)
-    else:
-        reg.waitlisted_at = now
+def _profile_values(data: RegistrationInput, organization_id: int | None) -> dict[str, Any]:
+    """The registration's profile columns from cleaned input (see `_apply_profile`)."""
+    return {
+        "name": data.name,
+        "organization_id": organization_id,
+        "job_title": data.job_title,
+        "degree_programme": data.degree_programme,
+        "study_level": data.study_level,
+        "graduation_year": data.graduation_year,
+        "country": data.country or None,
+        "languages": list(data.languages),
+        "other_interests": data.other_interests,
+        "offer_text": data.offer_text,
+        "seek_text": data.seek_text,
+        "goals": data.goals,
+        "dietary_needs": data.dietary_needs,
+        "accessibility_needs": data.accessibility_needs,
+    }
+
+
+def _wanted_tags(data: RegistrationInput, topic_ids: Mapping[str, int]) -> set[tuple[int, TagKind]]:
+    """(topic id, kind) pairs chosen in ``data`` (labels already cleaned to the event's)."""
+    return {
+        (topic_ids[label], kind)
+        for name, kind in TAG_FIELDS.items()
+        for label in getattr(data, name)
+        if label in topic_ids
+    }
 
 
 def register_many(
@@ -674,21 +722,24 @@ def register_many(
     item that fails raises (`ValidationFailed` with ``details["row"]``, its index) and
     nothing is kept. Commits once, then sends the queued mail.
     """
-    event = load_locked_event(event_id)
+    terms = load_event_terms(event_id)
+    if terms is None:
+        raise NotFound(_("This event does not exist."))
+    locked = lock_event_terms(event_id)
+    terms = replace(locked, topics=terms.topics)
     outcomes = []
     try:
         for index, item in enumerate(items):
             try:
-                prepared = _prepare(event, item, now, ignore_window=ignore_window)
+                prepared = _prepare(terms, item, now, ignore_window=ignore_window)
                 outcomes.append(
                     _register_once(
-                        event_id,
                         prepared,
                         now,
                         source,
                         notify=notify,
                         ignore_window=ignore_window,
-                        locked_event=event,
+                        locked=locked,
                         commit=False,
                         on_registered=on_registered,
                     )
@@ -705,11 +756,11 @@ def register_many(
 
 
 def _placement(
-    event: Event, info: Availability, role: AttendeeRole
+    terms: EventTerms, info: Availability, role: AttendeeRole
 ) -> tuple[RegistrationStatus, int | None]:
     places = info.roles[role]
     if places.left > 0 and places.waiting == 0:
-        confirmed = RegistrationStatus.PENDING if event.double_opt_in else None
+        confirmed = RegistrationStatus.PENDING if terms.double_opt_in else None
         return confirmed or RegistrationStatus.CONFIRMED, None
     return RegistrationStatus.WAITLISTED, places.waiting + 1
 
@@ -732,11 +783,7 @@ def find_organization(name: str) -> Organization | None:
 def new_organization(name: str, role: AttendeeRole) -> Organization:
     """A new organization (added to the session); its kind follows the registrant's role."""
     name = " ".join(name.split())
-    kind = (
-        OrganizationKind.EMPLOYER
-        if role == AttendeeRole.EMPLOYER
-        else OrganizationKind.HIGHER_EDUCATION
-    )
+    kind = organization_kind(role)
     org = Organization(name=name, name_key=Organization.key_for(name), kind=kind)
     db.session.add(org)
     return org
@@ -757,20 +804,9 @@ def _apply_profile(
     now: datetime,
 ) -> None:
     """Copy the profile onto ``reg``; ``interest_ids``: the event's tag labels and ids."""
-    reg.name = data.name
+    for column, value in _profile_values(data, organization.id if organization else None).items():
+        setattr(reg, column, value)
     reg.organization = organization
-    reg.job_title = data.job_title
-    reg.degree_programme = data.degree_programme
-    reg.study_level = data.study_level
-    reg.graduation_year = data.graduation_year
-    reg.country = data.country or None
-    reg.languages = list(data.languages)
-    reg.other_interests = data.other_interests
-    reg.offer_text = data.offer_text
-    reg.seek_text = data.seek_text
-    reg.goals = data.goals
-    reg.dietary_needs = data.dietary_needs
-    reg.accessibility_needs = data.accessibility_needs
     if data.consent_profile and reg.consent_profile_at is None:
         reg.consent_profile_at = now
     elif not data.consent_profile:
@@ -779,14 +815,8 @@ def _apply_profile(
         reg.consent_photos_at = now
     elif not data.consent_photos:
         reg.consent_photos_at = None
-    wanted = {
-        (interest_ids[label], kind)
-        for name, kind in TAG_FIELDS.items()
-        for label in getattr(data, name)
-        if label in interest_ids
-    }
-    # A new registration has no tags yet: do not ask the database for them.
-    current = {(t.interest_id, t.kind): t for t in reg.tags} if reg.id else {}
+    wanted = _wanted_tags(data, interest_ids)
+    current = {(t.interest_id, t.kind): t for t in reg.tags}
     for key, tag in current.items():
         if key not in wanted:
             reg.tags.remove(tag)

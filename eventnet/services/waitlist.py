@@ -19,7 +19,7 @@ Rules (also in docs/architecture.md):
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -28,6 +28,8 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import AttendeeRole, Event, Registration, RegistrationStatus
+from ..models.types import UTCDateTime
+from .event_terms import role_limits
 from .locking import lock_and_load_event
 from .notifications import queue_promotion_mail, queue_status_mail
 from .outbox import deliver_after_commit
@@ -83,16 +85,17 @@ class Availability:
         return any(r.left > 0 and r.waiting > 0 for r in self.roles.values())
 
 
+def event_limits(event: Event) -> dict[AttendeeRole, int | None]:
+    """The offered roles in display order with their quota (see `role_limits`)."""
+    return role_limits({q.role: q.capacity for q in event.quotas})
+
+
 def offered_roles(event: Event) -> list[AttendeeRole]:
     """The roles one may register with, in a stable display order."""
-    order = [AttendeeRole.STUDENT, AttendeeRole.STAFF, AttendeeRole.EMPLOYER]
-    if not event.quotas:
-        return order
-    have = {q.role for q in event.quotas}
-    return [r for r in order if r in have]
+    return list(event_limits(event))
 
 
-def _holds_place(now: datetime) -> sa.ColumnElement[bool]:
+def _holds_place(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
     return sa.or_(
         Registration.status == RegistrationStatus.CONFIRMED,
         sa.and_(
@@ -104,7 +107,9 @@ def _holds_place(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def _count_places(now: datetime) -> tuple[sa.ColumnElement[int], ...]:
+def _count_places(
+    now: datetime | sa.BindParameter[datetime],
+) -> tuple[sa.ColumnElement[int], ...]:
     """Per group: places taken, people waiting, overdue holds (one scan of the rows)."""
     return (
         sa.func.count().filter(_holds_place(now)),
@@ -116,38 +121,62 @@ def _count_places(now: datetime) -> tuple[sa.ColumnElement[int], ...]:
     )
 
 
-def _availability(event: Event, counts: dict[AttendeeRole, tuple[int, int, int]]) -> Availability:
+def _availability(
+    capacity: int,
+    limits: Mapping[AttendeeRole, int | None],
+    counts: dict[AttendeeRole, tuple[int, int, int]],
+) -> Availability:
     """Availability from per-role (taken, waiting, overdue) counts."""
     total = sum(taken for taken, _waiting, _overdue in counts.values())
-    event_left = max(event.capacity - total, 0)
+    event_left = max(capacity - total, 0)
     roles = {}
-    for role in offered_roles(event):
-        quota = event.quota_for(role)
-        limit = quota.capacity if quota else None
+    for role, limit in limits.items():
         used, waiting, _overdue = counts.get(role, (0, 0, 0))
         role_left = event_left if limit is None else min(max(limit - used, 0), event_left)
         roles[role] = RoleAvailability(
             role=role, quota=limit, taken=used, waiting=waiting, left=role_left
         )
     overdue = sum(overdue for _taken, _waiting, overdue in counts.values())
-    return Availability(capacity=event.capacity, taken=total, roles=roles, overdue=overdue)
+    return Availability(capacity=capacity, taken=total, roles=roles, overdue=overdue)
+
+
+_COUNT = (
+    sa.select(Registration.role, *_count_places(sa.bindparam("now", type_=UTCDateTime())))
+    .where(Registration.event_id == sa.bindparam("event_id"))
+    .group_by(Registration.role)
+)
+_COUNT_LEAVING_OUT = _COUNT.where(Registration.id != sa.bindparam("leaving_out"))
 
 
 def availability(event: Event, now: datetime, *, leaving_out: int | None = None) -> Availability:
-    """Places taken, left and waiting per offered role (one grouped query).
+    """Places taken, left and waiting per offered role of ``event`` (one grouped query).
 
     ``leaving_out``: a registration not to count, the one being placed (it is written
     before the lock is taken, see `eventnet.services.registration`).
     """
-    query = (
-        sa.select(Registration.role, *_count_places(now))
-        .where(Registration.event_id == event.id)
-        .group_by(Registration.role)
+    return count_availability(
+        event.id, event.capacity, event_limits(event), now, leaving_out=leaving_out
     )
+
+
+def count_availability(
+    event_id: int,
+    capacity: int,
+    limits: Mapping[AttendeeRole, int | None],
+    now: datetime,
+    *,
+    leaving_out: int | None = None,
+) -> Availability:
+    """`availability` from the event's capacity and role limits (`EventTerms` has both)."""
+    params: dict[str, object] = {"event_id": event_id, "now": now}
+    query = _COUNT
     if leaving_out is not None:
-        query = query.where(Registration.id != leaving_out)
-    counts = {role: (int(t), int(w), int(o)) for role, t, w, o in db.session.execute(query)}
-    return _availability(event, counts)
+        query, params["leaving_out"] = _COUNT_LEAVING_OUT, leaving_out
+    counts = {
+        AttendeeRole(role): (int(t), int(w), int(o))
+        for role, t, w, o in db.session.execute(query, params)
+    }
+    return _availability(capacity, limits, counts)
 
 
 def plan_promotions(
@@ -228,11 +257,6 @@ def hold_until(event: Event, now: datetime) -> datetime:
     return now + timedelta(minutes=max(int(event.pending_hold_minutes or 0), 1))
 
 
-def _quota_map(event: Event) -> dict[AttendeeRole, int | None]:
-    roles = offered_roles(event)
-    return {r: (event.quota_for(r).capacity if event.quota_for(r) else None) for r in roles}  # type: ignore[union-attr]
-
-
 def promote_locked(
     event: Event,
     now: datetime,
@@ -253,8 +277,8 @@ def promote_locked(
         return []
     queue = [r for r in waiting_queue(event.id) if role is None or r.role == role]
     chosen = plan_promotions(
-        event.capacity,
-        _quota_map(event),
+        info.capacity,
+        {r: a.quota for r, a in info.roles.items()},
         {r: a.taken for r, a in info.roles.items()},
         ((reg, reg.role) for reg in queue),
     )
@@ -359,4 +383,7 @@ def availabilities(events: Sequence[Event], now: datetime) -> dict[int, Availabi
         .group_by(Registration.event_id, Registration.role)
     ):
         counts.setdefault(event_id, {})[role] = (int(taken), int(waiting), int(overdue))
-    return {event.id: _availability(event, counts.get(event.id, {})) for event in events}
+    return {
+        event.id: _availability(event.capacity, event_limits(event), counts.get(event.id, {}))
+        for event in events
+    }
