@@ -69,10 +69,17 @@ DEFAULTS: dict[str, Any] = {
     "DB_POOL_TIMEOUT": 10,
     "DB_POOL_RECYCLE": 1800,
     "DB_CONNECT_TIMEOUT": 5,
+    # PostgreSQL's lock_timeout for every connection: a statement that waits longer for a
+    # lock fails, and the event lock's wait becomes "please try again" (TryAgain, 503).
+    "DB_LOCK_TIMEOUT_MS": 15000,
     # Micro-cache of anonymous public pages, in seconds; None: 5, or 0 (off) when TESTING.
     "PAGE_CACHE_SECONDS": None,
     "PAGE_CACHE_MAX_ENTRIES": 512,
     "SCHEDULER_INTERVAL_SECONDS": 60,
+    # CPU priority of `eventnet worker` (nice 0-19): on a machine shared with the web
+    # processes, background jobs (mail, reports, matching) yield to the pages people wait
+    # for; in a registration rush the mail catches up when the rush eases (docs/deploy.md).
+    "WORKER_NICE": 10,
     # Local production-mode runs (`make serve`) may use a loopback EVENTNET_BASE_URL.
     "ALLOW_LOCAL_BASE_URL": False,
 }
@@ -87,9 +94,11 @@ _INT_SETTINGS = (
     "PROXY_FIX_X_PREFIX",
     "DB_POOL_SIZE",
     "DB_MAX_OVERFLOW",
+    "WORKER_NICE",
     "DB_POOL_TIMEOUT",
     "DB_POOL_RECYCLE",
     "DB_CONNECT_TIMEOUT",
+    "DB_LOCK_TIMEOUT_MS",
     "SCHEDULER_INTERVAL_SECONDS",
 )
 
@@ -169,6 +178,8 @@ def config_problems(config: dict[str, Any]) -> list[str]:
         value = config.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             problems.append(f"EVENTNET_{key} must be a whole number >= 0 (got {value!r})")
+    if isinstance(config.get("WORKER_NICE"), int) and config["WORKER_NICE"] > 19:
+        problems.append("EVENTNET_WORKER_NICE must be between 0 and 19")
     if config.get("DB_POOL_SIZE") == 0:
         problems.append("EVENTNET_DB_POOL_SIZE must be at least 1")
     cache = config.get("PAGE_CACHE_SECONDS")
@@ -200,5 +211,10 @@ def apply_engine_defaults(config: dict[str, Any]) -> None:
     connect_args = dict(options.get("connect_args") or {})
     connect_args.setdefault("connect_timeout", config["DB_CONNECT_TIMEOUT"])
     connect_args.setdefault("application_name", "eventnet")
+    # Set once per connection rather than per transaction: the registration rush's lock
+    # step is then one statement (docs/benchmarks.md, "Load").
+    lock_timeout = f"-c lock_timeout={int(config['DB_LOCK_TIMEOUT_MS'])}"
+    extra = connect_args.get("options")
+    connect_args["options"] = f"{extra} {lock_timeout}" if extra else lock_timeout
     options["connect_args"] = connect_args
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options

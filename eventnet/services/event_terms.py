@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -26,7 +27,8 @@ ROLE_ORDER = (AttendeeRole.STUDENT, AttendeeRole.STAFF, AttendeeRole.EMPLOYER)
 
 _events = Event.__table__
 _quotas = RoleQuota.__table__
-_TERMS_COLUMNS = (
+_topics = Interest.__table__
+_EVENT_COLUMNS = (
     _events.c.id,
     _events.c.status,
     _events.c.starts_at,
@@ -35,18 +37,21 @@ _TERMS_COLUMNS = (
     _events.c.capacity,
     _events.c.double_opt_in,
     _events.c.pending_hold_minutes,
-    _quotas.c.role,
-    _quotas.c.capacity,
 )
-_TERMS = sa.select(*_TERMS_COLUMNS).select_from(
-    _events.outerjoin(_quotas, _quotas.c.event_id == _events.c.id)
-)
-_TERMS_BY_ID = _TERMS.where(_events.c.id == sa.bindparam("event_id"))
-_TERMS_BY_SLUG = _TERMS.where(_events.c.slug == sa.bindparam("slug"))
-_TERMS_LOCKED = _TERMS_BY_ID.with_for_update(of=_events, key_share=True)  # FOR NO KEY UPDATE
-_TOPICS = sa.select(Interest.__table__.c.label, Interest.__table__.c.id).where(
-    Interest.__table__.c.event_id == sa.bindparam("event_id")
-)
+# One row per quota (or one with NULLs), then one row per topic, in one round trip:
+# (event columns..., quota role, quota capacity, topic label, topic id).
+_WITH_QUOTAS = sa.select(
+    *_EVENT_COLUMNS, _quotas.c.role, _quotas.c.capacity, sa.null(), sa.null()
+).select_from(_events.outerjoin(_quotas, _quotas.c.event_id == _events.c.id))
+_WITH_TOPICS = sa.select(
+    *_EVENT_COLUMNS, sa.null(), sa.null(), _topics.c.label, _topics.c.id
+).select_from(_events.join(_topics, _topics.c.event_id == _events.c.id))
+_BY_ID = _events.c.id == sa.bindparam("event_id")
+_BY_SLUG = _events.c.slug == sa.bindparam("slug")
+_TERMS_BY_ID = sa.union_all(_WITH_QUOTAS.where(_BY_ID), _WITH_TOPICS.where(_BY_ID))
+_TERMS_BY_SLUG = sa.union_all(_WITH_QUOTAS.where(_BY_SLUG), _WITH_TOPICS.where(_BY_SLUG))
+_QUOTAS_BY_ID = _WITH_QUOTAS.where(_BY_ID)
+_QUOTAS_LOCKED = _QUOTAS_BY_ID.with_for_update(of=_events, key_share=True)  # FOR NO KEY UPDATE
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ def role_limits(quotas: Mapping[AttendeeRole, int]) -> dict[AttendeeRole, int | 
     return {role: quotas[role] for role in ROLE_ORDER if role in quotas}
 
 
-def _terms(rows: list[sa.Row], topics: Mapping[str, int] | None = None) -> EventTerms | None:
+def _terms(rows: list[sa.Row[Any]]) -> EventTerms | None:
     if not rows:
         return None
     first = rows[0]
@@ -109,21 +114,18 @@ def _terms(rows: list[sa.Row], topics: Mapping[str, int] | None = None) -> Event
         double_opt_in=bool(first[6]),
         pending_hold_minutes=first[7],
         limits=role_limits(quotas),
-        topics=topics or {},
+        topics={row[10]: row[11] for row in rows if row[11] is not None},
     )
 
 
 def load_event_terms(event_id: int | None = None, *, slug: str | None = None) -> EventTerms | None:
     """The terms of the event with this id (or slug), topics included; None when unknown."""
-    conn = db.session.connection()
-    if slug is not None:
-        rows = conn.execute(_TERMS_BY_SLUG, {"slug": slug}).all()
-    else:
-        rows = conn.execute(_TERMS_BY_ID, {"event_id": event_id}).all()
-    if not rows:
-        return None
-    topics = dict(conn.execute(_TOPICS, {"event_id": rows[0][0]}).all())
-    return _terms(rows, topics)
+    query, params = (
+        (_TERMS_BY_SLUG, {"slug": slug})
+        if slug is not None
+        else (_TERMS_BY_ID, {"event_id": event_id})
+    )
+    return _terms(db.session.connection().execute(query, params).all())
 
 
 def lock_event_terms(event_id: int) -> EventTerms:
@@ -132,7 +134,6 @@ def lock_event_terms(event_id: int) -> EventTerms:
     On PostgreSQL the lock and the read are one statement. Raises `NotFound` and
     `TryAgain` like `lock_event`. Topics are not read (validation happened before).
     """
-    rows = lock_event_row(event_id, _TERMS_LOCKED, _TERMS_BY_ID)
-    terms = _terms(rows)
+    terms = _terms(lock_event_row(event_id, _QUOTAS_LOCKED, _QUOTAS_BY_ID))
     assert terms is not None  # lock_event_row raised NotFound otherwise
     return terms

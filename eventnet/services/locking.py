@@ -6,12 +6,13 @@ inserts and commits in the same transaction. That is what makes "confirmed + pen
 exceed the quota" true under concurrent requests:
 
 - PostgreSQL: ``SELECT id FROM events WHERE id = :id FOR NO KEY UPDATE`` at READ COMMITTED
-  (the default), after ``SET LOCAL lock_timeout``. Every statement after the lock sees the
-  rows the previous lock holder committed. ``NO KEY UPDATE`` rather than ``UPDATE``: inserting
-  a registration takes a ``KEY SHARE`` lock on its event row (the foreign key), and a
-  registration writes its rows *before* it takes the event lock; ``FOR UPDATE`` would
-  conflict with the other waiters' key-share locks and deadlock, ``FOR NO KEY UPDATE`` does
-  not, while two ``NO KEY UPDATE`` locks still exclude each other.
+  (the default), waiting at most the connection's ``lock_timeout`` (``DB_LOCK_TIMEOUT_MS``).
+  Every statement after the lock sees the rows the previous lock holder committed.
+  ``NO KEY UPDATE`` rather than ``UPDATE``: inserting a registration takes a ``KEY SHARE``
+  lock on its event row (the foreign key), and a registration writes its rows *before* it
+  takes the event lock; ``FOR UPDATE`` would conflict with the other waiters' key-share
+  locks and deadlock, ``FOR NO KEY UPDATE`` does not, while two ``NO KEY UPDATE`` locks
+  still exclude each other.
 - SQLite: SQLAlchemy silently drops ``FOR UPDATE``; instead the transaction is (re)started
   with ``BEGIN IMMEDIATE`` (`eventnet.db.sqlite_begin_immediate`), which takes the database
   write lock at once. Any transaction the session already had open is committed first: it
@@ -41,7 +42,6 @@ from ..models import Event
 from . import NotFound, TryAgain
 
 LOCKING_ENABLED = True
-LOCK_TIMEOUT_MS = 15000  # a short wait in a rush beats "please try again"
 
 
 def _try_again() -> TryAgain:
@@ -116,15 +116,17 @@ def lock_event_row(event_id: int, locking_query: Any, plain_query: Any) -> list[
 
 
 def _lock_postgres(query: Any, params: dict[str, Any] | None = None) -> Any:
-    """Run the locking ``query`` with the lock timeout; a busy lock becomes `TryAgain`.
+    """Run the locking ``query``; a lock not had within ``lock_timeout`` becomes `TryAgain`.
 
-    ``query`` is a statement for `Session.scalar`, or a callable given the connection.
+    ``query`` is a statement for `Session.scalar`, or a callable given the connection. The
+    timeout is the connection's (``DB_LOCK_TIMEOUT_MS``, set when it connects), so taking
+    the lock costs no extra statement.
     """
     session = db.session
     try:
-        conn = session.connection()
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_MS)}ms'")
-        return query(conn) if callable(query) else session.scalar(query, params)
+        if callable(query):
+            return query(session.connection())
+        return session.scalar(query, params)
     except OperationalError as exc:
         session.rollback()
         raise _try_again() from exc

@@ -450,7 +450,11 @@ def register(
             # already-registered path). PostgreSQL may also end one of two transactions
             # that wait for each other (deadlock detected): that one tries again.
             db.session.rollback()
-            if isinstance(exc, OperationalError) and not _deadlock(exc):
+            if isinstance(exc, OperationalError) and _sqlstate(exc) == LOCK_NOT_AVAILABLE:
+                # A row this registration writes was locked longer than the connection's
+                # lock_timeout (e.g. the event, by an organizer's change): not a 500.
+                raise TryAgain(_("Please try again in a moment.")) from exc
+            if isinstance(exc, OperationalError) and _sqlstate(exc) != DEADLOCK_DETECTED:
                 raise
             last_error = exc
             continue
@@ -459,8 +463,12 @@ def register(
     raise TryAgain(_("Please try again in a moment.")) from last_error
 
 
-def _deadlock(exc: OperationalError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) == "40P01"
+DEADLOCK_DETECTED = "40P01"
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _sqlstate(exc: OperationalError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -150,3 +151,50 @@ def test_the_same_address_sent_at_once_is_registered_once(rush_app: Flask) -> No
             locking.LOCKING_ENABLED = True
         assert codes == [302] * 12, (enabled, codes)
         assert len(_rows(rush_app, event_id)) == 1
+
+
+@pytest.mark.parametrize("held", ["FOR NO KEY UPDATE", "FOR UPDATE"])
+def test_a_lock_held_too_long_answers_try_again_and_keeps_nothing(
+    rush_app: Flask, tmp_path: Path, held: str
+) -> None:
+    """The connection's lock_timeout (DB_LOCK_TIMEOUT_MS) bounds the wait for the event:
+    the registrant gets 503 "please try again", and the rows written before the lock are
+    rolled back with it (no person, no registration, no mail). Held "FOR NO KEY UPDATE", as
+    another registration holds it, the wait is for the event lock; held "FOR UPDATE" (as a
+    change of the event's key would), already the registration's own row must wait."""
+    event_id, slug = _event(rush_app)
+    uri = rush_app.config["SQLALCHEMY_DATABASE_URI"]
+    impatient = make_test_app(tmp_path, uri, DB_LOCK_TIMEOUT_MS=300, MAIL_DELIVER_INLINE=False)
+    holder = sa.create_engine(uri)
+    try:
+        with holder.connect() as conn, conn.begin():
+            conn.execute(
+                sa.text("SELECT id FROM events WHERE id = :id FOR UPDATE"), {"id": event_id}
+            )
+            response = impatient.test_client().post(
+                f"/api/v1/events/{slug}/registrations",
+                json={
+                    "role": "student",
+                    "name": "Patient Person",
+                    "email": "patient@uni.example",
+                    "degree_programme": "MSc",
+                    "consent_privacy": True,
+                },
+            )
+        assert response.status_code == 503, response.get_data(as_text=True)
+        assert "try again" in response.get_json()["message"].lower()
+        assert response.headers["Retry-After"]
+        with holder.connect() as conn:
+            for table in ("registrations", "outbox_messages"):
+                count = conn.execute(
+                    sa.text(f"SELECT count(*) FROM {table} WHERE event_id = :id"),
+                    {"id": event_id},
+                ).scalar_one()
+                assert count == 0, table
+            assert not conn.execute(
+                sa.text("SELECT id FROM persons WHERE email = 'patient@uni.example'")
+            ).first()
+    finally:
+        holder.dispose()
+        with impatient.app_context():
+            db.engine.dispose()
