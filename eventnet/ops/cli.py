@@ -24,14 +24,21 @@ def _app() -> Flask:
 )
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
 @click.option("--simple", is_flag=True, help="Run jobs in this process instead of forking.")
+@click.option(
+    "--nice",
+    type=click.IntRange(0, 19),
+    default=None,
+    help="CPU priority (0-19, higher yields more); default: EVENTNET_WORKER_NICE (10).",
+)
 @with_appcontext
-def worker_command(queues: str, burst: bool, simple: bool) -> None:
+def worker_command(queues: str, burst: bool, simple: bool, nice: int | None) -> None:
     """Run an RQ worker for mail, matching and reports (needs EVENTNET_REDIS_URL)."""
-    from .worker import make_worker
+    from .worker import lower_priority, make_worker
 
     app = _app()
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("eventnet worker needs EVENTNET_REDIS_URL")
+    lower_priority(app.config["WORKER_NICE"] if nice is None else nice)
     names = tuple(name.strip() for name in queues.split(",") if name.strip())
     worker = make_worker(app, names, simple=simple)
     worker.work(burst=burst, with_scheduler=False)

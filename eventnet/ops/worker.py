@@ -48,6 +48,18 @@ class SimpleAppWorker(_AppContextMixin, SimpleWorker):
     """Runs jobs in the worker process itself (faster; used by tests and ``--simple``)."""
 
 
+def lower_priority(nice: int) -> int:
+    """Run this process (and the work horses it forks) at CPU priority ``nice`` or lower.
+
+    Never raises the priority: a process started at a higher nice value (by systemd's
+    ``Nice=``, say) keeps it. Returns the nice value in force.
+    """
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if nice > current:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
 def make_worker(
     app: Flask,
     queues: tuple[str, ...] = QUEUES,

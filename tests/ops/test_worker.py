@@ -7,6 +7,8 @@ and deletes its own keys afterwards (other test runs may share the DB number).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -61,3 +63,17 @@ def test_a_failing_job_is_marked_failed_and_the_worker_carries_on(
 def test_worker_command_refuses_to_start_without_redis(fresh_app) -> None:
     result = fresh_app().test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code != 0 and "EVENTNET_REDIS_URL" in result.output
+
+
+def test_worker_yields_the_cpu_and_never_raises_its_priority() -> None:
+    """`lower_priority` (``eventnet worker``, WORKER_NICE) only ever lowers: a worker that
+    systemd started at a higher nice value keeps it. Run in a child: nice is per process."""
+    code = (
+        "from eventnet.ops.worker import lower_priority; "
+        "print(lower_priority(7), lower_priority(3))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert out == [str(max(base, 7))] * 2
