@@ -66,13 +66,12 @@ from .notifications import (
 from .outbox import deliver_after_commit
 from .registration_rows import (
     Lookup,
+    fill_in_person,
     insert_organization,
-    insert_registration,
-    insert_tags,
+    insert_registration_rows,
     look_up,
     organization_kind,
     place_registration,
-    save_person,
 )
 from .tickets import rotate_token
 from .tokens import hash_token, new_ticket_code, new_token
@@ -650,38 +649,41 @@ def _write_registration(prepared: _Prepared, now: datetime, source: str) -> tupl
     if organization_id is None and data.organization:
         organization_id = insert_organization(data.organization, role, now)
     locale = _locale(data.locale)
-    person_id = save_person(
-        found,
-        email=data.email,
-        name=data.name,
-        country=data.country or None,
-        organization_id=organization_id,
-        locale=locale,
-        now=now,
-    )
+    country = data.country or None
     token, token_hash = new_token()
-    reg_id = insert_registration(
-        {
-            "event_id": prepared.terms.id,
-            "person_id": person_id,
-            "role": role,
-            "status": RegistrationStatus.CONFIRMED,
+    values = {
+        "event_id": prepared.terms.id,
+        "role": role,
+        "status": RegistrationStatus.CONFIRMED,
+        "email": data.email,
+        "ticket_code": new_ticket_code(),
+        "manage_token_hash": token_hash,
+        "source": source[:16],
+        "locale": locale,
+        "created_at": now,
+        "updated_at": now,
+        "privacy_policy_version": str(current_app.config["PRIVACY_POLICY_VERSION"]),
+        "consent_privacy_at": now,
+        "consent_profile_at": now if data.consent_profile else None,
+        "consent_photos_at": now if data.consent_photos else None,
+        "organizer_notes": "",
+        **_profile_values(data, organization_id),
+    }
+    new_person = None
+    if found.person_id is None:
+        new_person = {
             "email": data.email,
-            "ticket_code": new_ticket_code(),
-            "manage_token_hash": token_hash,
-            "source": source[:16],
+            "name": data.name,
+            "country": country,
+            "organization_id": organization_id,
             "locale": locale,
             "created_at": now,
-            "updated_at": now,
-            "privacy_policy_version": str(current_app.config["PRIVACY_POLICY_VERSION"]),
-            "consent_privacy_at": now,
-            "consent_profile_at": now if data.consent_profile else None,
-            "consent_photos_at": now if data.consent_photos else None,
-            **_profile_values(data, organization_id),
         }
-    )
-    insert_tags(reg_id, _wanted_tags(data, prepared.terms.topics))
-    return reg_id, token
+    else:
+        fill_in_person(found, country=country, organization_id=organization_id, locale=locale)
+        values["person_id"] = found.person_id
+    tags = _wanted_tags(data, prepared.terms.topics)
+    return insert_registration_rows(values, tags, new_person=new_person), token
 
 
 def _profile_values(data: RegistrationInput, organization_id: int | None) -> dict[str, Any]:

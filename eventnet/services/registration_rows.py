@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from ..extensions import db
 from ..models import (
@@ -122,32 +123,11 @@ def insert_organization(name: str, role: AttendeeRole, now: datetime) -> int:
     )
 
 
-def save_person(
-    found: Lookup,
-    *,
-    email: str,
-    name: str,
-    country: str | None,
-    organization_id: int | None,
-    locale: str,
-    now: datetime,
-) -> int:
-    """The person's id: inserted when new; an existing person's empty fields are filled in."""
-    conn = db.session.connection()
-    if found.person_id is None:
-        return int(
-            conn.execute(
-                _INSERT_PERSON,
-                {
-                    "email": email,
-                    "name": name,
-                    "country": country,
-                    "organization_id": organization_id,
-                    "locale": locale,
-                    "created_at": now,
-                },
-            ).scalar_one()
-        )
+def fill_in_person(
+    found: Lookup, *, country: str | None, organization_id: int | None, locale: str
+) -> None:
+    """An existing person's empty fields (organization, country, language) are filled in."""
+    assert found.person_id is not None
     changes: dict[str, Any] = {}
     if found.person_organization_id is None and organization_id is not None:
         changes["organization_id"] = organization_id
@@ -156,8 +136,99 @@ def save_person(
     if not found.person_locale:
         changes["locale"] = locale
     if changes:
-        conn.execute(sa.update(_persons).where(_persons.c.id == found.person_id).values(changes))
-    return found.person_id
+        db.session.connection().execute(
+            sa.update(_persons).where(_persons.c.id == found.person_id).values(changes)
+        )
+
+
+# Columns a new person's row is written with (`save_person`, `insert_registration_rows`).
+PERSON_COLUMNS = ("email", "name", "country", "organization_id", "locale", "created_at")
+
+
+def _bind(table: sa.Table, name: str, prefix: str = "") -> sa.BindParameter[Any]:
+    return sa.bindparam(prefix + name, type_=table.c[name].type)
+
+
+def _rows_statement(registration_columns: tuple[str, ...], new_person: bool) -> sa.Select[Any]:
+    """PostgreSQL: person (when new), registration and tags in one statement.
+
+    ``WITH new_person AS (INSERT ... RETURNING id), new_registration AS (INSERT ... SELECT
+    ... RETURNING id), tags AS (INSERT ... SELECT ... FROM unnest(:interest_ids, :kinds))
+    SELECT id FROM new_registration``: one round trip instead of three, for the rush.
+    """
+    values: list[Any] = [_bind(_regs, name) for name in registration_columns]
+    ctes = []
+    if new_person:
+        person = (
+            sa.insert(_persons)
+            .values({name: _bind(_persons, name, "person_") for name in PERSON_COLUMNS})
+            .returning(_persons.c.id)
+            .cte("new_person")
+        )
+        source = sa.select(*values, person.c.id)
+    else:
+        source = sa.select(*values, _bind(_regs, "person_id"))
+    registration = (
+        sa.insert(_regs)
+        .from_select([*registration_columns, "person_id"], source, include_defaults=False)
+        .returning(_regs.c.id)
+        .cte("new_registration")
+    )
+    chosen = sa.func.unnest(
+        sa.bindparam("interest_ids", type_=postgresql.ARRAY(sa.Integer)),
+        sa.bindparam("kinds", type_=postgresql.ARRAY(sa.String)),
+    ).table_valued("interest_id", "kind").render_derived(name="chosen")
+    tags = (
+        sa.insert(_tags)
+        .from_select(
+            ["registration_id", "interest_id", "kind"],
+            sa.select(registration.c.id, chosen.c.interest_id, chosen.c.kind).select_from(
+                registration.join(chosen, sa.true())
+            ),
+        )
+        .cte("new_tags")
+    )
+    ctes.append(tags)
+    return sa.select(registration.c.id).add_cte(*ctes)
+
+
+_ROWS_STATEMENTS: dict[tuple[tuple[str, ...], bool], sa.Select[Any]] = {}
+
+
+def insert_registration_rows(
+    values: dict[str, Any],
+    tags: Iterable[tuple[int, TagKind]],
+    *,
+    new_person: dict[str, Any] | None = None,
+) -> int:
+    """Insert a registration (``values``: column -> value) with its tags, and on PostgreSQL
+    in the same statement its new person (``new_person``: `PERSON_COLUMNS` -> value;
+    ``values`` then has no person_id). Returns the registration's id."""
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        if new_person is not None:
+            values = {**values, "person_id": _insert_person(new_person)}
+        registration_id = insert_registration(values)
+        insert_tags(registration_id, tags)
+        return registration_id
+    columns = tuple(sorted(name for name in values if name != "person_id"))
+    key = (columns, new_person is not None)
+    statement = _ROWS_STATEMENTS.get(key)
+    if statement is None:
+        statement = _ROWS_STATEMENTS[key] = _rows_statement(columns, new_person is not None)
+    chosen = sorted(tags, key=lambda t: (t[0], t[1].value))
+    params = {
+        **values,
+        "interest_ids": [interest_id for interest_id, _kind in chosen],
+        "kinds": [kind.value for _interest_id, kind in chosen],
+    }
+    if new_person is not None:
+        params.update({f"person_{name}": new_person[name] for name in PERSON_COLUMNS})
+    return int(conn.execute(statement, params).scalar_one())
+
+
+def _insert_person(values: dict[str, Any]) -> int:
+    return int(db.session.connection().execute(_INSERT_PERSON, values).scalar_one())
 
 
 def insert_registration(values: dict[str, Any]) -> int:
@@ -174,6 +245,20 @@ def insert_tags(registration_id: int, tags: Iterable[tuple[int, TagKind]]) -> No
         db.session.connection().execute(_INSERT_TAGS, rows)
 
 
+def _place(*columns: str) -> sa.Update:
+    values = {name: sa.bindparam(name, type_=_regs.c[name].type) for name in columns}
+    return sa.update(_regs).where(_regs.c.id == sa.bindparam("reg_id")).values(values)
+
+
+_COMMON = ("status", "waitlist_position", "updated_at")
+# One prepared shape per place: the statements are built once, not per registration.
+_PLACE = {
+    RegistrationStatus.CONFIRMED: _place(*_COMMON, "confirmed_at"),
+    RegistrationStatus.PENDING: _place(*_COMMON, "pending_expires_at"),
+    RegistrationStatus.WAITLISTED: _place(*_COMMON, "waitlisted_at"),
+}
+
+
 def place_registration(
     registration_id: int,
     status: RegistrationStatus,
@@ -183,13 +268,15 @@ def place_registration(
     hold_until: datetime | None = None,
 ) -> None:
     """Record the place given under the event lock: confirmed, pending or wait-listed."""
-    values: dict[str, Any] = {"status": status, "waitlist_position": position, "updated_at": now}
-    if status == RegistrationStatus.CONFIRMED:
-        values["confirmed_at"] = now
-    elif status == RegistrationStatus.PENDING:
-        values["pending_expires_at"] = hold_until
-    else:
-        values["waitlisted_at"] = now
     db.session.connection().execute(
-        sa.update(_regs).where(_regs.c.id == registration_id).values(values)
+        _PLACE[status],
+        {
+            "reg_id": registration_id,
+            "status": status,
+            "waitlist_position": position,
+            "updated_at": now,
+            "confirmed_at": now,
+            "pending_expires_at": hold_until,
+            "waitlisted_at": now,
+        },
     )

@@ -172,9 +172,10 @@ def count_availability(
     query = _COUNT
     if leaving_out is not None:
         query, params["leaving_out"] = _COUNT_LEAVING_OUT, leaving_out
+    db.session.flush()  # the ORM callers' pending changes count too
     counts = {
         AttendeeRole(role): (int(t), int(w), int(o))
-        for role, t, w, o in db.session.execute(query, params)
+        for role, t, w, o in db.session.connection().execute(query, params)
     }
     return _availability(capacity, limits, counts)
 
