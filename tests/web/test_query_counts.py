@@ -65,3 +65,39 @@ def test_home_page_queries_do_not_grow_with_events(app, client) -> None:
     many = _queries(app, client, "/")
     assert len(many) == len(few), many
     assert len(few) <= 5, few
+
+
+def _register(client, slug: str, n: int):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/api/v1/events/{slug}/registrations",
+        json={
+            "role": "student",
+            "name": f"Student {n}",
+            "email": f"student{n}@uni.example",
+            "degree_programme": "MSc",
+            "organization": "University of Helsinki",
+            "interests": ["Data science"],
+            "offers": ["Internships"],
+            "consent_privacy": True,
+        },
+    )
+
+
+def test_registration_statements_do_not_grow_with_the_waiting_list(
+    app, client, backend, monkeypatch
+) -> None:
+    """A registration in a rush is a fixed handful of statements, whether it gets a place or
+    joins a long waiting list (docs/benchmarks.md, "Load")."""
+    monkeypatch.setitem(app.config, "MAIL_DELIVER_INLINE", False)
+    make_event(slug="rush-hour", quotas={"student": 2})
+    counts = []
+    for n in range(14):
+        with count_queries(app) as statements:
+            assert _register(client, "rush-hour", n).status_code == 202
+        counts.append(len(statements))
+    # The first one also creates the organization; then a place, then the waiting list.
+    assert len(set(counts[2:])) == 1, counts
+    # Event terms, person/organization lookup, the rows (one statement on PostgreSQL), the
+    # lock with the event's terms, one count, the place; the mail (rendered inline here).
+    limit = 9 if backend == "postgres" else 11
+    assert counts[-1] <= limit, counts
