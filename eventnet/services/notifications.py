@@ -15,7 +15,14 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..jobs import uses_workers
 from ..models import AttendeeRole, OutboxMessage, Registration, RegistrationStatus
-from .outbox import attachment, queue_mail, queue_mail_later, render_mail
+from .outbox import (
+    attachment,
+    insert_message,
+    later_message,
+    note_queued,
+    queue_mail,
+    render_mail,
+)
 from .tickets import checkin_url, event_ics, event_url, lost_link_url, manage_url
 
 ROLE_LABELS = {
@@ -155,6 +162,34 @@ def queue_registration_recipe(
     every millisecond spent under it is a millisecond every other registrant waits. Takes
     plain values, so the registration service need not load the row it has just written.
     """
+    note_queued(
+        insert_message(
+            registration_recipe(
+                registration_id,
+                event_id,
+                email,
+                token,
+                status,
+                waitlist_position,
+                pending_expires_at,
+                now=now,
+            )
+        )
+    )
+
+
+def registration_recipe(
+    registration_id: int,
+    event_id: int,
+    email: str,
+    token: str,
+    status: RegistrationStatus,
+    waitlist_position: int | None,
+    pending_expires_at: datetime | None,
+    *,
+    now: datetime,
+) -> dict[str, Any]:
+    """The outbox row of `queue_registration_recipe`, for a caller that inserts it itself."""
     kind, template, ticket = _registration_mail(status)
     recipe = {
         "template": template,
@@ -166,7 +201,7 @@ def queue_registration_recipe(
         "waitlist_position": waitlist_position,
         "pending_expires_at": pending_expires_at.isoformat() if pending_expires_at else None,
     }
-    queue_mail_later(
+    return later_message(
         kind, email, recipe, event_id=event_id, registration_id=registration_id, now=now
     )
 

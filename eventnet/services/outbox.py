@@ -155,6 +155,48 @@ def queue_mail(
 _INSERT_MESSAGE = sa.insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
 
 
+def later_message(
+    kind: str,
+    to: str,
+    recipe: dict[str, Any],
+    *,
+    event_id: int | None,
+    registration_id: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The outbox row (column -> value) of a message to be written when it is sent."""
+    return {
+        "kind": kind,
+        "to_address": to,
+        "subject": "",
+        "body_text": "",
+        "body_html": "",
+        "attachments": [],
+        "headers": {"Auto-Submitted": "auto-generated"},
+        "render_later": recipe,
+        "event_id": event_id,
+        "registration_id": registration_id,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "last_error": "",
+        "send_after": now,
+        "created_at": now,
+    }
+
+
+def insert_message(row: dict[str, Any]) -> int:
+    """Insert an outbox row (see `later_message`) in the caller's transaction; its id.
+
+    The caller hands the id to `note_queued`, so that `deliver_after_commit` sends it.
+    """
+    return int(db.session.connection().execute(_INSERT_MESSAGE, row).scalar_one())
+
+
+def note_queued(message_id: int) -> None:
+    """Deliver this outbox row after the session's commit (`deliver_after_commit`)."""
+    db.session.info.setdefault(_SESSION_KEY, []).append(message_id)
+
+
 def queue_mail_later(
     kind: str,
     to: str,
@@ -171,30 +213,10 @@ def queue_mail_later(
     it renders it first with `eventnet.services.notifications.render_deferred`. Returns the
     new row's id.
     """
-    message_id = int(
-        db.session.connection()
-        .execute(
-            _INSERT_MESSAGE,
-            {
-                "kind": kind,
-                "to_address": to,
-                "subject": "",
-                "body_text": "",
-                "body_html": "",
-                "attachments": [],
-                "headers": {"Auto-Submitted": "auto-generated"},
-                "render_later": recipe,
-                "event_id": event_id,
-                "registration_id": registration_id,
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "send_after": now,
-                "created_at": now,
-            },
-        )
-        .scalar_one()
+    message_id = insert_message(
+        later_message(kind, to, recipe, event_id=event_id, registration_id=registration_id, now=now)
     )
-    db.session.info.setdefault(_SESSION_KEY, []).append(message_id)
+    note_queued(message_id)
     return message_id
 
 

@@ -60,10 +60,10 @@ from .notifications import (
     queue_confirmed_mail,
     queue_lost_link_mail,
     queue_registration_mail,
-    queue_registration_recipe,
     queue_status_mail,
+    registration_recipe,
 )
-from .outbox import deliver_after_commit
+from .outbox import deliver_after_commit, note_queued
 from .registration_rows import (
     Lookup,
     fill_in_person,
@@ -545,11 +545,18 @@ def _register_once(
     info = _places_for_newcomer(locked, now, reg_id)
     status, position = _placement(locked, info, prepared.role)
     expires = locked.hold_until(now) if status == RegistrationStatus.PENDING else None
-    place_registration(reg_id, status, position, now, hold_until=expires)
-    if notify:
-        _queue_new_registration_mail(
-            reg_id, event_id, prepared.data.email, token, status, position, expires, now
+    recipe = None
+    if notify and uses_workers():  # the mail as a recipe, queued with the place
+        recipe = registration_recipe(
+            reg_id, event_id, prepared.data.email, token, status, position, expires, now=now
         )
+    mail_id = place_registration(reg_id, status, position, now, hold_until=expires, mail=recipe)
+    if mail_id is not None:
+        note_queued(mail_id)
+    elif notify:  # inline: the mail is written now, from the registration's row
+        reg = db.session.get(Registration, reg_id)
+        assert reg is not None
+        queue_registration_mail(reg, token, now)
     if on_registered is not None:
         reg = db.session.get(Registration, reg_id)
         assert reg is not None
@@ -566,27 +573,6 @@ def _register_once(
     if commit:
         db.session.commit()
     return outcome
-
-
-def _queue_new_registration_mail(
-    reg_id: int,
-    event_id: int,
-    email: str,
-    token: str,
-    status: RegistrationStatus,
-    position: int | None,
-    expires: datetime | None,
-    now: datetime,
-) -> None:
-    """With workers, a recipe row (no ORM load); inline, the written mail as before."""
-    if uses_workers():
-        queue_registration_recipe(
-            reg_id, event_id, email, token, status, position, expires, now=now
-        )
-        return
-    reg = db.session.get(Registration, reg_id)
-    assert reg is not None
-    queue_registration_mail(reg, token, now)
 
 
 def _places_for_newcomer(locked: EventTerms, now: datetime, reg_id: int) -> Availability:

@@ -23,17 +23,20 @@ from ..models import (
     AttendeeRole,
     Organization,
     OrganizationKind,
+    OutboxMessage,
     Person,
     Registration,
     RegistrationStatus,
     RegistrationTag,
     TagKind,
 )
+from .outbox import insert_message
 
 _orgs = Organization.__table__
 _persons = Person.__table__
 _regs = Registration.__table__
 _tags = RegistrationTag.__table__
+_outbox = OutboxMessage.__table__
 
 # The person with this address, their active registration at the event (if any) and the
 # organization with this name key, in one round trip whichever of them exist.
@@ -174,10 +177,14 @@ def _rows_statement(registration_columns: tuple[str, ...], new_person: bool) -> 
         .returning(_regs.c.id)
         .cte("new_registration")
     )
-    chosen = sa.func.unnest(
-        sa.bindparam("interest_ids", type_=postgresql.ARRAY(sa.Integer)),
-        sa.bindparam("kinds", type_=postgresql.ARRAY(sa.String)),
-    ).table_valued("interest_id", "kind").render_derived(name="chosen")
+    chosen = (
+        sa.func.unnest(
+            sa.bindparam("interest_ids", type_=postgresql.ARRAY(sa.Integer)),
+            sa.bindparam("kinds", type_=postgresql.ARRAY(sa.String)),
+        )
+        .table_valued("interest_id", "kind")
+        .render_derived(name="chosen")
+    )
     tags = (
         sa.insert(_tags)
         .from_select(
@@ -246,17 +253,37 @@ def insert_tags(registration_id: int, tags: Iterable[tuple[int, TagKind]]) -> No
 
 
 def _place(*columns: str) -> sa.Update:
-    values = {name: sa.bindparam(name, type_=_regs.c[name].type) for name in columns}
-    return sa.update(_regs).where(_regs.c.id == sa.bindparam("reg_id")).values(values)
+    # Bind names differ from the column names: extra execution parameters named like a
+    # column would otherwise be added to the SET clause by SQLAlchemy.
+    values = {name: _bind(_regs, name, "place_") for name in columns}
+    return sa.update(_regs).where(_regs.c.id == sa.bindparam("place_id")).values(values)
 
 
-_COMMON = ("status", "waitlist_position", "updated_at")
-# One prepared shape per place: the statements are built once, not per registration.
-_PLACE = {
-    RegistrationStatus.CONFIRMED: _place(*_COMMON, "confirmed_at"),
-    RegistrationStatus.PENDING: _place(*_COMMON, "pending_expires_at"),
-    RegistrationStatus.WAITLISTED: _place(*_COMMON, "waitlisted_at"),
+# The columns each place sets; one statement per place, built once, not per registration.
+_PLACE_COLUMNS = {
+    RegistrationStatus.CONFIRMED: ("status", "waitlist_position", "updated_at", "confirmed_at"),
+    RegistrationStatus.PENDING: ("status", "waitlist_position", "updated_at", "pending_expires_at"),
+    RegistrationStatus.WAITLISTED: ("status", "waitlist_position", "updated_at", "waitlisted_at"),
 }
+_PLACE = {status: _place(*columns) for status, columns in _PLACE_COLUMNS.items()}
+
+
+def _place_and_queue(status: RegistrationStatus, columns: tuple[str, ...]) -> sa.Insert:
+    """PostgreSQL: ``WITH placed AS (UPDATE ... RETURNING id) INSERT INTO outbox_messages
+    ... SELECT ..., placed.id FROM placed``: the place and its mail in one statement."""
+    placed = _PLACE[status].returning(_regs.c.id).cte("placed")
+    return (
+        sa.insert(_outbox)
+        .from_select(
+            [*columns, "registration_id"],
+            sa.select(*(_bind(_outbox, name, "mail_") for name in columns), placed.c.id),
+            include_defaults=False,
+        )
+        .returning(_outbox.c.id)
+    )
+
+
+_PLACE_AND_QUEUE: dict[tuple[RegistrationStatus, tuple[str, ...]], sa.Insert] = {}
 
 
 def place_registration(
@@ -266,17 +293,31 @@ def place_registration(
     now: datetime,
     *,
     hold_until: datetime | None = None,
-) -> None:
-    """Record the place given under the event lock: confirmed, pending or wait-listed."""
-    db.session.connection().execute(
-        _PLACE[status],
-        {
-            "reg_id": registration_id,
-            "status": status,
-            "waitlist_position": position,
-            "updated_at": now,
-            "confirmed_at": now,
-            "pending_expires_at": hold_until,
-            "waitlisted_at": now,
-        },
-    )
+    mail: dict[str, Any] | None = None,
+) -> int | None:
+    """Record the place given under the event lock: confirmed, pending or wait-listed.
+
+    ``mail``: an outbox row (`eventnet.services.outbox.later_message`) for this
+    registration, inserted with the place, in the same statement on PostgreSQL. Returns the
+    mail's id (None without ``mail``).
+    """
+    values = {
+        "status": status,
+        "waitlist_position": position,
+        "updated_at": now,
+        "confirmed_at": now,
+        "pending_expires_at": hold_until,
+        "waitlisted_at": now,
+    }
+    params = {f"place_{name}": values[name] for name in _PLACE_COLUMNS[status]}
+    params["place_id"] = registration_id
+    conn = db.session.connection()
+    if mail is None or conn.dialect.name != "postgresql":
+        conn.execute(_PLACE[status], params)
+        return None if mail is None else insert_message(mail)
+    columns = tuple(sorted(name for name in mail if name != "registration_id"))
+    statement = _PLACE_AND_QUEUE.get((status, columns))
+    if statement is None:
+        statement = _PLACE_AND_QUEUE[status, columns] = _place_and_queue(status, columns)
+    params.update({f"mail_{name}": mail[name] for name in columns})
+    return int(conn.execute(statement, params).scalar_one())

@@ -95,6 +95,30 @@ def test_places_then_fifo_waiting_list_per_role(now) -> None:
     assert "Your position: 1" in mails(to="s2@uni.example")[0].body_text
 
 
+def test_each_place_records_its_own_moment_and_no_other(now) -> None:
+    """Confirmed, pending and wait-listed registrations carry only their own timestamp."""
+    event = make_event(quotas={"student": 1, "employer": 1})
+    held = make_event(quotas={"student": 1}, double_opt_in=True)
+    ids = [
+        register(event.id, student("first@uni.example"), now).registration_id,
+        register(event.id, student("second@uni.example"), now).registration_id,
+        register(held.id, student("held@uni.example"), now).registration_id,
+    ]
+    rows = [db.session.get(Registration, i, populate_existing=True) for i in ids]
+    times = [(r.status, r.confirmed_at, r.waitlisted_at, r.pending_expires_at) for r in rows]
+    assert times == [
+        (RegistrationStatus.CONFIRMED, now, None, None),
+        (RegistrationStatus.WAITLISTED, None, now, None),
+        (
+            RegistrationStatus.PENDING,
+            None,
+            None,
+            now + timedelta(minutes=held.pending_hold_minutes),
+        ),
+    ]
+    assert all(r.created_at == r.updated_at == r.consent_privacy_at == now for r in rows)
+
+
 def test_event_capacity_limits_all_roles_together(now) -> None:
     event = make_event(quotas={"student": 5, "employer": 5}, capacity=2)
     register(event.id, student("a@uni.example"), now)
