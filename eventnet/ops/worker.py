@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 from rq import Queue
 from rq.job import Job
-from rq.worker import SimpleWorker, Worker
+from rq.worker import SimpleWorker, Worker, WorkerStatus
 
 from ..extensions import db
 from .logs import request_id_var
@@ -41,7 +41,22 @@ class _AppContextMixin:
 
 
 class AppWorker(_AppContextMixin, Worker):
-    """Forks a work horse per job (isolation: a crashing job cannot take the worker down)."""
+    """Forks a work horse per job (isolation: a crashing job cannot take the worker down),
+    except for mail delivery (the ``MAIL_QUEUE``), which runs in the worker itself.
+
+    Why: delivering mail is short, frequent work (a job per burst of registrations), and a
+    fork per job cost a cold start each time (a new database connection, templates and
+    translations loaded again), most of the worker's CPU in a registration rush
+    (docs/benchmarks.md, "Load"). Matching and reports keep the fork.
+    """
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        if queue.name != self.flask_app.config.get("MAIL_QUEUE", "mail"):
+            super().execute_job(job, queue)
+            return
+        self.prepare_execution(job)
+        self.perform_job(job, queue)
+        self.set_state(WorkerStatus.IDLE)
 
 
 class SimpleAppWorker(_AppContextMixin, SimpleWorker):

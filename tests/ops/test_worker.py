@@ -45,6 +45,24 @@ def test_worker_runs_a_queued_job_in_an_app_context(rq_app, redis_client, unique
     assert (result["pid"] == os.getpid()) is simple
 
 
+def test_a_forking_worker_delivers_mail_in_its_own_process(rq_app, redis_client, unique) -> None:
+    """Mail jobs (MAIL_QUEUE) skip the fork and its cold start; other queues keep it."""
+    mail, reports = f"mail-{unique}", f"reports-{unique}"
+    rq_app.config["MAIL_QUEUE"] = mail
+    with rq_app.app_context():
+        enqueue(jobs.describe_context, "mail", queue=mail, job_id=f"mail-{unique}")
+        enqueue(jobs.describe_context, "report", queue=reports, job_id=f"report-{unique}")
+    worker = make_worker(rq_app, (mail, reports), name=f"worker-{unique}")
+    worker.work(burst=True, with_scheduler=False)
+    pids = {}
+    for name in ("mail", "report"):
+        job = Job.fetch(f"{name}-{unique}", connection=redis_client)
+        assert job.get_status() == JobStatus.FINISHED, job.latest_result()
+        assert job.return_value()["database_answer"] == 42
+        pids[name] = job.return_value()["pid"]
+    assert pids["mail"] == os.getpid() != pids["report"]
+
+
 def test_a_failing_job_is_marked_failed_and_the_worker_carries_on(
     rq_app, redis_client, unique
 ) -> None:
