@@ -140,12 +140,45 @@ def _availability(
     return Availability(capacity=capacity, taken=total, roles=roles, overdue=overdue)
 
 
-_COUNT = (
-    sa.select(Registration.role, *_count_places(sa.bindparam("now", type_=UTCDateTime())))
-    .where(Registration.event_id == sa.bindparam("event_id"))
+_NOW = sa.bindparam("now", type_=UTCDateTime())
+_EVENT = sa.bindparam("event_id")
+# Places taken and overdue holds: only confirmed and pending rows are read (at most about
+# the capacity, through ix_registrations_event_status_role), however long the queue.
+_HOLDING = (
+    sa.select(
+        Registration.role,
+        sa.func.count().filter(_holds_place(_NOW)),
+        sa.null(),
+        sa.func.count().filter(
+            Registration.status == RegistrationStatus.PENDING,
+            Registration.pending_expires_at <= _NOW,
+        ),
+    )
+    .where(
+        Registration.event_id == _EVENT,
+        sa.or_(
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.status == RegistrationStatus.PENDING,
+        ),
+        Registration.id != sa.bindparam("leaving_out"),
+    )
     .group_by(Registration.role)
 )
-_COUNT_LEAVING_OUT = _COUNT.where(Registration.id != sa.bindparam("leaving_out"))
+# People waiting per role: the last waiting-list position, one index probe each
+# (ix_registrations_event_waitlist). Positions are 1..n per role, kept so under the event
+# lock (checked by `eventnet check`); the last one is also what a newcomer queues behind.
+_QUEUE_ENDS = [
+    sa.select(
+        sa.literal(role.value),
+        sa.null(),
+        sa.select(sa.func.max(Registration.waitlist_position))
+        .where(Registration.event_id == _EVENT, Registration.role == role)
+        .scalar_subquery(),
+        sa.null(),
+    )
+    for role in AttendeeRole
+]
+_COUNT = sa.union_all(_HOLDING, *_QUEUE_ENDS)
 
 
 def availability(event: Event, now: datetime, *, leaving_out: int | None = None) -> Availability:
@@ -168,15 +201,16 @@ def count_availability(
     leaving_out: int | None = None,
 ) -> Availability:
     """`availability` from the event's capacity and role limits (`EventTerms` has both)."""
-    params: dict[str, object] = {"event_id": event_id, "now": now}
-    query = _COUNT
-    if leaving_out is not None:
-        query, params["leaving_out"] = _COUNT_LEAVING_OUT, leaving_out
+    params = {"event_id": event_id, "now": now, "leaving_out": leaving_out or 0}
     db.session.flush()  # the ORM callers' pending changes count too
-    counts = {
-        AttendeeRole(role): (int(t), int(w), int(o))
-        for role, t, w, o in db.session.connection().execute(query, params)
-    }
+    counts: dict[AttendeeRole, tuple[int, int, int]] = {}
+    for role, taken, waiting, overdue in db.session.connection().execute(_COUNT, params):
+        before = counts.get(AttendeeRole(role), (0, 0, 0))
+        counts[AttendeeRole(role)] = (
+            before[0] + int(taken or 0),
+            before[1] + int(waiting or 0),
+            before[2] + int(overdue or 0),
+        )
     return _availability(capacity, limits, counts)
 
 
