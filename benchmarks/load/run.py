@@ -156,7 +156,22 @@ def processes(
     try:
         for name, argv, env in specs:
             log = (log_dir / f"{name}.log").open("w")
-            procs.append((name, subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=log)))
+            # The RQ worker in a session of its own, as systemd starts a service: its lower
+            # CPU priority (WORKER_NICE) then applies against the web processes too.
+            own_session = name == "worker"
+            procs.append(
+                (
+                    name,
+                    subprocess.Popen(
+                        argv,
+                        env=env,
+                        cwd=ROOT,
+                        stdout=log,
+                        stderr=log,
+                        start_new_session=own_session,
+                    ),
+                )
+            )
         yield {name: proc.pid for name, proc in procs}
     finally:
         for _name, proc in procs:
@@ -258,6 +273,7 @@ def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
 
     snapshot = {name: tree(pid) for name, pid in pids.items()}
     snapshot["postgres"] = sum(c for _p, name, c in table.values() if name.startswith("postgres"))
+    snapshot["redis"] = sum(c for _p, name, c in table.values() if name.startswith("redis-server"))
     snapshot["client"] = sum(os.times()[:2])
     return snapshot
 
@@ -585,16 +601,16 @@ def report(args: argparse.Namespace, results: list[Result], checks: list[str]) -
             " the RQ worker's CPU while the step ran; its catching up afterwards is in the"
             " mail table below):",
             "",
-            "| scenario | concurrency | app (gunicorn) | PostgreSQL | RQ worker | load generator |"
-            " total |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| scenario | concurrency | app (gunicorn) | PostgreSQL | Redis | RQ worker |"
+            " load generator | total |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for r in results:
             cost = CPU_COST.get((r.name, r.concurrency))
             if not cost:
                 continue
             app = cost["ceiling" if r.name == "ceiling insert" else "eventnet"]
-            parts = [app, cost["postgres"], cost["worker"], cost["client"]]
+            parts = [app, cost["postgres"], cost["redis"], cost["worker"], cost["client"]]
             out.append(
                 f"| {r.name} | {r.concurrency} | "
                 + " | ".join(f"{x:.1f}" for x in parts)

@@ -68,10 +68,21 @@ def lower_priority(nice: int) -> int:
 
     Never raises the priority: a process started at a higher nice value (by systemd's
     ``Nice=``, say) keeps it. Returns the nice value in force.
+
+    With Linux autogroups the scheduler first shares the CPU between sessions, and nice only
+    orders the processes within one: a worker that leads its own session (as `make serve`
+    and the load benchmark start it, like a systemd service) lowers its session's weight
+    too, or it would still take half the CPU from the web processes' session.
     """
     current = os.getpriority(os.PRIO_PROCESS, 0)
     if nice > current:
         os.setpriority(os.PRIO_PROCESS, 0, nice)
+    if os.getsid(0) == os.getpid():
+        try:
+            with open("/proc/self/autogroup", "w") as autogroup:
+                autogroup.write(str(max(nice, current)))
+        except OSError:  # no autogroups here (another OS, or a kernel without them)
+            pass
     return os.getpriority(os.PRIO_PROCESS, 0)
 
 
