@@ -166,7 +166,7 @@ _HOLDING = (
 )
 # People waiting per role: the last waiting-list position, one index probe each
 # (ix_registrations_event_waitlist). Positions are 1..n per role, kept so under the event
-# lock (checked by `eventnet check`); the last one is also what a newcomer queues behind.
+# lock (`eventnet.ops.invariants` checks it); the last one is also what a newcomer queues behind.
 _QUEUE_ENDS = [
     sa.select(
         sa.literal(role.value),
