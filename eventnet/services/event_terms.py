@@ -10,7 +10,7 @@ lock (`lock_event_terms`), where it is the authoritative copy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,7 +51,8 @@ _BY_SLUG = _events.c.slug == sa.bindparam("slug")
 _TERMS_BY_ID = sa.union_all(_WITH_QUOTAS.where(_BY_ID), _WITH_TOPICS.where(_BY_ID))
 _TERMS_BY_SLUG = sa.union_all(_WITH_QUOTAS.where(_BY_SLUG), _WITH_TOPICS.where(_BY_SLUG))
 _QUOTAS_BY_ID = _WITH_QUOTAS.where(_BY_ID)
-_QUOTAS_LOCKED = _QUOTAS_BY_ID.with_for_update(of=_events, key_share=True)  # FOR NO KEY UPDATE
+# The locking statement (FOR NO KEY UPDATE, see eventnet.services.locking) with the terms.
+LOCK_TERMS = _QUOTAS_BY_ID.with_for_update(of=_events, key_share=True)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def role_limits(quotas: Mapping[AttendeeRole, int]) -> dict[AttendeeRole, int | 
     return {role: quotas[role] for role in ROLE_ORDER if role in quotas}
 
 
-def _terms(rows: list[sa.Row[Any]]) -> EventTerms | None:
+def terms_from_rows(rows: Sequence[Sequence[Any]]) -> EventTerms | None:
+    """The terms from the rows of the terms queries (None: no such event)."""
     if not rows:
         return None
     first = rows[0]
@@ -125,7 +127,7 @@ def load_event_terms(event_id: int | None = None, *, slug: str | None = None) ->
         if slug is not None
         else (_TERMS_BY_ID, {"event_id": event_id})
     )
-    return _terms(db.session.connection().execute(query, params).all())
+    return terms_from_rows(db.session.connection().execute(query, params).all())
 
 
 def lock_event_terms(event_id: int) -> EventTerms:
@@ -134,6 +136,6 @@ def lock_event_terms(event_id: int) -> EventTerms:
     On PostgreSQL the lock and the read are one statement. Raises `NotFound` and
     `TryAgain` like `lock_event`. Topics are not read (validation happened before).
     """
-    terms = _terms(lock_event_row(event_id, _QUOTAS_LOCKED, _QUOTAS_BY_ID))
+    terms = terms_from_rows(lock_event_row(event_id, LOCK_TERMS, _QUOTAS_BY_ID))
     assert terms is not None  # lock_event_row raised NotFound otherwise
     return terms

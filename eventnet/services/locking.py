@@ -44,6 +44,18 @@ from . import NotFound, TryAgain
 LOCKING_ENABLED = True
 
 
+def pipelined_lock() -> bool:
+    """Whether the lock is a PostgreSQL row lock that may share a round trip with the
+    statements after it (`eventnet.services.pipeline`)."""
+    return LOCKING_ENABLED and db.session.get_bind().dialect.name == "postgresql"
+
+
+def lock_failed(exc: OperationalError) -> TryAgain:
+    """The lock could not be had in time: end the transaction, answer "try again"."""
+    db.session.rollback()
+    return _try_again()
+
+
 def _try_again() -> TryAgain:
     return TryAgain(_("Many people are registering right now. Please try again in a moment."))
 

@@ -53,7 +53,14 @@ from ..models import (
     utcnow,
 )
 from . import DomainError, NotFound, TryAgain
-from .event_terms import EventTerms, load_event_terms, lock_event_terms
+from .event_terms import (
+    LOCK_TERMS,
+    EventTerms,
+    load_event_terms,
+    lock_event_terms,
+    terms_from_rows,
+)
+from .locking import lock_failed, pipelined_lock
 from .meeting_release import release_meetings_of
 from .notifications import (
     queue_already_registered_mail,
@@ -64,6 +71,7 @@ from .notifications import (
     registration_recipe,
 )
 from .outbox import deliver_after_commit, note_queued
+from .pipeline import run_pipelined
 from .registration_rows import (
     Lookup,
     fill_in_person,
@@ -71,6 +79,7 @@ from .registration_rows import (
     insert_registration_rows,
     look_up,
     organization_kind,
+    place_and_queue_statement,
     place_registration,
 )
 from .tickets import rotate_token
@@ -78,10 +87,12 @@ from .tokens import hash_token, new_ticket_code, new_token
 from .waitlist import (
     Availability,
     availability,
+    availability_from_count,
     count_availability,
     expire_locked,
     expire_pending_holds,
     load_locked_event,
+    places_count,
     promote_locked,
     promote_waitlist,
     renumber_waitlist,
@@ -536,13 +547,14 @@ def _register_once(
                 db.session.commit()
             return outcome
     reg_id, token = _write_registration(prepared, now, source)
+    counted = None
     if locked is None:
-        locked = lock_event_terms(event_id)
+        locked, counted = _lock_and_count(event_id, now, reg_id)
     # The event may have changed while the rows were written or the lock awaited.
     _check_open(locked, now, ignore_window)
     if prepared.role not in locked.limits:
         raise ValidationFailed({"role": [_("This event has no places for this group.")]})
-    info = _places_for_newcomer(locked, now, reg_id)
+    info = _places_for_newcomer(locked, now, reg_id, counted)
     status, position = _placement(locked, info, prepared.role)
     expires = locked.hold_until(now) if status == RegistrationStatus.PENDING else None
     recipe = None
@@ -550,6 +562,26 @@ def _register_once(
         recipe = registration_recipe(
             reg_id, event_id, prepared.data.email, token, status, position, expires, now=now
         )
+    outcome = RegistrationOutcome(
+        status=status,
+        waitlist_position=position,
+        manage_token=token,
+        registration_id=reg_id,
+        event_id=event_id,
+        email=prepared.data.email,
+        double_opt_in=locked.double_opt_in,
+    )
+    if recipe is not None and commit and on_registered is None and pipelined_lock():
+        # The rush's common case: place, mail and COMMIT in one round trip, so that the
+        # next registrant of the event gets the lock as soon as possible.
+        db.session.flush()  # anything the rare paths above changed through the ORM
+        statement, params = place_and_queue_statement(
+            reg_id, status, position, now, hold_until=expires, mail=recipe
+        )
+        placed, _commit = run_pipelined([(statement, params), (COMMIT, {})])
+        note_queued(int(placed[0][0]))
+        db.session.commit()  # the session's bookkeeping; the database has committed
+        return outcome
     mail_id = place_registration(reg_id, status, position, now, hold_until=expires, mail=recipe)
     if mail_id is not None:
         note_queued(mail_id)
@@ -561,23 +593,48 @@ def _register_once(
         reg = db.session.get(Registration, reg_id)
         assert reg is not None
         on_registered(reg)
-    outcome = RegistrationOutcome(
-        status=status,
-        waitlist_position=position,
-        manage_token=token,
-        registration_id=reg_id,
-        event_id=event_id,
-        email=prepared.data.email,
-        double_opt_in=locked.double_opt_in,
-    )
     if commit:
         db.session.commit()
     return outcome
 
 
-def _places_for_newcomer(locked: EventTerms, now: datetime, reg_id: int) -> Availability:
-    """Count under the lock (leaving out the newcomer); catch up on holds and the queue."""
-    info = count_availability(locked.id, locked.capacity, locked.limits, now, leaving_out=reg_id)
+COMMIT = sa.text("COMMIT")
+
+
+def _lock_and_count(
+    event_id: int, now: datetime, reg_id: int
+) -> tuple[EventTerms, Availability | None]:
+    """Take the event lock, read its terms and (on PostgreSQL) count its places, leaving out
+    the newcomer ``reg_id``: both statements in one round trip (`run_pipelined`), which
+    PostgreSQL runs in order, so the count sees what the previous lock holder committed."""
+    if not pipelined_lock():
+        return lock_event_terms(event_id), None
+    count, params = places_count(event_id, now, leaving_out=reg_id)
+    try:
+        lock_rows, count_rows = run_pipelined(
+            [(LOCK_TERMS, {"event_id": event_id}), (count, params)]
+        )
+    except OperationalError as exc:
+        if _sqlstate(exc) != LOCK_NOT_AVAILABLE:
+            raise
+        raise lock_failed(exc) from exc
+    locked = terms_from_rows(lock_rows)
+    if locked is None:
+        db.session.rollback()
+        raise NotFound(_("This event does not exist."))
+    return locked, availability_from_count(locked.capacity, locked.limits, count_rows)
+
+
+def _places_for_newcomer(
+    locked: EventTerms, now: datetime, reg_id: int, counted: Availability | None = None
+) -> Availability:
+    """Count under the lock (leaving out the newcomer); catch up on holds and the queue.
+
+    ``counted``: the count already made with the lock (`_lock_and_count`).
+    """
+    info = counted or count_availability(
+        locked.id, locked.capacity, locked.limits, now, leaving_out=reg_id
+    )
     if info.overdue or info.needs_promotion:
         # Rare (the tick usually got there first): the ORM services do it, then count again.
         event = db.session.get(Event, locked.id, populate_existing=True)

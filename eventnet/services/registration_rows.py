@@ -286,6 +286,46 @@ def _place_and_queue(status: RegistrationStatus, columns: tuple[str, ...]) -> sa
 _PLACE_AND_QUEUE: dict[tuple[RegistrationStatus, tuple[str, ...]], sa.Insert] = {}
 
 
+def _place_params(
+    registration_id: int,
+    status: RegistrationStatus,
+    position: int | None,
+    now: datetime,
+    hold_until: datetime | None,
+) -> dict[str, Any]:
+    values = {
+        "status": status,
+        "waitlist_position": position,
+        "updated_at": now,
+        "confirmed_at": now,
+        "pending_expires_at": hold_until,
+        "waitlisted_at": now,
+    }
+    params = {f"place_{name}": values[name] for name in _PLACE_COLUMNS[status]}
+    params["place_id"] = registration_id
+    return params
+
+
+def place_and_queue_statement(
+    registration_id: int,
+    status: RegistrationStatus,
+    position: int | None,
+    now: datetime,
+    *,
+    hold_until: datetime | None,
+    mail: dict[str, Any],
+) -> tuple[sa.Insert, dict[str, Any]]:
+    """PostgreSQL: the statement (and its parameters) that records the place and inserts
+    ``mail``, an outbox row for this registration; it returns the mail's id."""
+    columns = tuple(sorted(name for name in mail if name != "registration_id"))
+    statement = _PLACE_AND_QUEUE.get((status, columns))
+    if statement is None:
+        statement = _PLACE_AND_QUEUE[status, columns] = _place_and_queue(status, columns)
+    params = _place_params(registration_id, status, position, now, hold_until)
+    params.update({f"mail_{name}": mail[name] for name in columns})
+    return statement, params
+
+
 def place_registration(
     registration_id: int,
     status: RegistrationStatus,
@@ -301,23 +341,12 @@ def place_registration(
     registration, inserted with the place, in the same statement on PostgreSQL. Returns the
     mail's id (None without ``mail``).
     """
-    values = {
-        "status": status,
-        "waitlist_position": position,
-        "updated_at": now,
-        "confirmed_at": now,
-        "pending_expires_at": hold_until,
-        "waitlisted_at": now,
-    }
-    params = {f"place_{name}": values[name] for name in _PLACE_COLUMNS[status]}
-    params["place_id"] = registration_id
     conn = db.session.connection()
     if mail is None or conn.dialect.name != "postgresql":
+        params = _place_params(registration_id, status, position, now, hold_until)
         conn.execute(_PLACE[status], params)
         return None if mail is None else insert_message(mail)
-    columns = tuple(sorted(name for name in mail if name != "registration_id"))
-    statement = _PLACE_AND_QUEUE.get((status, columns))
-    if statement is None:
-        statement = _PLACE_AND_QUEUE[status, columns] = _place_and_queue(status, columns)
-    params.update({f"mail_{name}": mail[name] for name in columns})
+    statement, params = place_and_queue_statement(
+        registration_id, status, position, now, hold_until=hold_until, mail=mail
+    )
     return int(conn.execute(statement, params).scalar_one())

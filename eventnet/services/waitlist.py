@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -201,10 +201,25 @@ def count_availability(
     leaving_out: int | None = None,
 ) -> Availability:
     """`availability` from the event's capacity and role limits (`EventTerms` has both)."""
-    params = {"event_id": event_id, "now": now, "leaving_out": leaving_out or 0}
     db.session.flush()  # the ORM callers' pending changes count too
+    query, params = places_count(event_id, now, leaving_out=leaving_out)
+    rows = db.session.connection().execute(query, params).all()
+    return availability_from_count(capacity, limits, rows)
+
+
+def places_count(
+    event_id: int, now: datetime, *, leaving_out: int | None = None
+) -> tuple[sa.CompoundSelect, dict[str, Any]]:
+    """The counting statement of `count_availability` and its parameters (to send it along
+    with the lock, `eventnet.services.pipeline`); `availability_from_count` reads its rows."""
+    return _COUNT, {"event_id": event_id, "now": now, "leaving_out": leaving_out or 0}
+
+
+def availability_from_count(
+    capacity: int, limits: Mapping[AttendeeRole, int | None], rows: Iterable[Sequence[Any]]
+) -> Availability:
     counts: dict[AttendeeRole, tuple[int, int, int]] = {}
-    for role, taken, waiting, overdue in db.session.connection().execute(_COUNT, params):
+    for role, taken, waiting, overdue in rows:
         before = counts.get(AttendeeRole(role), (0, 0, 0))
         counts[AttendeeRole(role)] = (
             before[0] + int(taken or 0),

@@ -198,3 +198,71 @@ def test_a_lock_held_too_long_answers_try_again_and_keeps_nothing(
         holder.dispose()
         with impatient.app_context():
             db.engine.dispose()
+
+
+def test_a_rush_with_workers_places_and_queues_each_mail_in_the_same_commit(
+    rush_app: Flask, tmp_path: Path
+) -> None:
+    """With RQ workers, a registration's place, its mail's outbox row and the commit go to
+    PostgreSQL together (services.pipeline): the same rush over the JSON API still gives
+    10 places and positions 1..40, and every registration has exactly one mail recipe
+    telling the place it was given."""
+    from redis import Redis
+
+    from tests.ops.conftest import REDIS_URL, forget_rq_keys
+
+    unique = uuid.uuid4().hex[:10]
+    event_id, slug = _event(rush_app)
+    uri = rush_app.config["SQLALCHEMY_DATABASE_URI"]
+    app = make_test_app(
+        tmp_path,
+        uri,
+        JOBS_BACKEND="rq",
+        REDIS_URL=REDIS_URL,
+        MAIL_QUEUE=f"mail-{unique}",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 30, "pool_timeout": 60},
+    )
+    barrier = threading.Barrier(PEOPLE)
+    codes = [0] * PEOPLE
+
+    def person(i: int) -> None:
+        client = app.test_client()
+        body = {
+            "role": "student",
+            "name": f"Student {i}",
+            "email": f"api{i}@uni.example",
+            "degree_programme": "MSc",
+            "consent_privacy": True,
+        }
+        barrier.wait()
+        codes[i] = client.post(f"/api/v1/events/{slug}/registrations", json=body).status_code
+
+    threads = [threading.Thread(target=person, args=(i,)) for i in range(PEOPLE)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert codes == [202] * PEOPLE, codes
+        with app.app_context():
+            rows = db.session.execute(
+                sa.text(
+                    "SELECT r.status, r.waitlist_position, o.render_later "
+                    "FROM registrations r JOIN outbox_messages o ON o.registration_id = r.id "
+                    "WHERE r.event_id = :id"
+                ),
+                {"id": event_id},
+            ).all()
+            db.session.remove()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        redis = Redis.from_url(REDIS_URL)
+        forget_rq_keys(redis, unique)
+        redis.close()
+    assert len(rows) == PEOPLE  # one mail each, in the registration's own commit
+    assert sum(1 for status, _p, _r in rows if status == "confirmed") == PLACES
+    waiting = sorted(p for status, p, _r in rows if status == "waitlisted")
+    assert waiting == list(range(1, PEOPLE - PLACES + 1))
+    for status, position, recipe in rows:
+        assert (recipe["status"], recipe["waitlist_position"]) == (status, position)
