@@ -126,11 +126,11 @@ def _registration_mail(status: RegistrationStatus) -> tuple[str, str, bool]:
 def queue_registration_mail(reg: Registration, token: str, now: datetime) -> None:
     """After a new registration: confirmation, confirm-your-e-mail, or waiting list.
 
-    With RQ workers the mail is queued as a recipe and written by the worker that sends it
-    (`queue_registration_recipe`).
+    With RQ workers the mail is queued as a recipe (`registration_recipe`) and written by
+    the worker that sends it.
     """
     if uses_workers():
-        queue_registration_recipe(
+        recipe = registration_recipe(
             reg.id,
             reg.event_id,
             reg.email,
@@ -140,42 +140,10 @@ def queue_registration_mail(reg: Registration, token: str, now: datetime) -> Non
             reg.pending_expires_at,
             now=now,
         )
+        note_queued(insert_message(recipe))
         return
     kind, template, ticket = _registration_mail(reg.status)
     _queue(reg, kind, template, now, token=token, ticket=ticket)
-
-
-def queue_registration_recipe(
-    registration_id: int,
-    event_id: int,
-    email: str,
-    token: str,
-    status: RegistrationStatus,
-    waitlist_position: int | None,
-    pending_expires_at: datetime | None,
-    *,
-    now: datetime,
-) -> None:
-    """The new registration's mail as a recipe, written by the worker that sends it.
-
-    `render_deferred` writes it: the caller holds the event lock, and in a registration rush
-    every millisecond spent under it is a millisecond every other registrant waits. Takes
-    plain values, so the registration service need not load the row it has just written.
-    """
-    note_queued(
-        insert_message(
-            registration_recipe(
-                registration_id,
-                event_id,
-                email,
-                token,
-                status,
-                waitlist_position,
-                pending_expires_at,
-                now=now,
-            )
-        )
-    )
 
 
 def registration_recipe(
@@ -189,7 +157,10 @@ def registration_recipe(
     *,
     now: datetime,
 ) -> dict[str, Any]:
-    """The outbox row of `queue_registration_recipe`, for a caller that inserts it itself."""
+    """The new registration's mail as a recipe: an outbox row that `render_deferred` writes
+    when it is sent. The caller holds the event lock, and in a registration rush every
+    millisecond under it is a millisecond every other registrant waits. Plain values, so
+    the registration service need not load the row it has just written."""
     kind, template, ticket = _registration_mail(status)
     recipe = {
         "template": template,

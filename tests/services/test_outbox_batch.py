@@ -18,8 +18,8 @@ from icalendar import Calendar
 from eventnet.extensions import db
 from eventnet.models import OutboxMessage, OutboxStatus, RegistrationStatus
 from eventnet.services import outbox as outbox_service
-from eventnet.services.notifications import queue_registration_recipe
-from eventnet.services.outbox import deliver_due
+from eventnet.services.notifications import registration_recipe
+from eventnet.services.outbox import deliver_due, insert_message, note_queued
 from tests.factories import make_event, make_registration
 from tests.web.test_query_counts import count_queries
 
@@ -36,16 +36,10 @@ def _queue(event, count: int, now) -> list[tuple[int, str, str, str]]:  # type: 
             event, name=f"Ana{n} Smith", status=status, waitlist_position=position
         )
         token = f"token-{n}-" + "x" * 20
-        queue_registration_recipe(
-            reg.id,
-            event.id,
-            reg.email,
-            token,
-            status,
-            reg.waitlist_position,
-            None,
-            now=now,
+        recipe = registration_recipe(
+            reg.id, event.id, reg.email, token, status, reg.waitlist_position, None, now=now
         )
+        note_queued(insert_message(recipe))
         queued.append((reg.id, reg.name, token, reg.ticket_code))
     db.session.commit()
     return queued
