@@ -50,7 +50,7 @@ def pipelined_lock() -> bool:
     return LOCKING_ENABLED and db.session.get_bind().dialect.name == "postgresql"
 
 
-def lock_failed(exc: OperationalError) -> TryAgain:
+def lock_failed() -> TryAgain:
     """The lock could not be had in time: end the transaction, answer "try again"."""
     db.session.rollback()
     return _try_again()

@@ -617,7 +617,7 @@ def _lock_and_count(
     except OperationalError as exc:
         if _sqlstate(exc) != LOCK_NOT_AVAILABLE:
             raise
-        raise lock_failed(exc) from exc
+        raise lock_failed() from exc
     locked = terms_from_rows(lock_rows)
     if locked is None:
         db.session.rollback()
