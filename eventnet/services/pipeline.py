@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
@@ -62,6 +61,8 @@ def run_pipelined(
     PostgreSQL only (the caller checks). A database error is raised as SQLAlchemy's
     (`OperationalError`, `IntegrityError`...), like `Connection.execute` raises it.
     """
+    import psycopg  # only on PostgreSQL: the embedded (SQLite) install has no psycopg
+
     connection = db.session.connection()
     raw = connection.connection.dbapi_connection
     compiled = [_compiled(stmt, connection.dialect) for stmt, _params in queries]
