@@ -178,7 +178,7 @@ def registration_recipe(
 
 
 def render_deferred(row: OutboxMessage) -> None:
-    """Write a message queued by `queue_mail_later` (subject, bodies, ticket attachments)."""
+    """Write a message queued as a `registration_recipe` (subject, bodies, ticket attachments)."""
     recipe = dict(row.render_later or {})
     reg = db.session.get(Registration, row.registration_id) if row.registration_id else None
     if reg is None:

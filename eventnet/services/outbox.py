@@ -197,29 +197,6 @@ def note_queued(message_id: int) -> None:
     db.session.info.setdefault(_SESSION_KEY, []).append(message_id)
 
 
-def queue_mail_later(
-    kind: str,
-    to: str,
-    recipe: dict[str, Any],
-    *,
-    event_id: int | None,
-    registration_id: int | None,
-    now: datetime,
-) -> int:
-    """Add a message to be written when it is sent, from ``recipe`` (plain JSON data).
-
-    For mail queued while a lock is held (a registration rush): the row is inserted at once
-    in the caller's transaction (one plain INSERT, no ORM object), and the worker that sends
-    it renders it first with `eventnet.services.notifications.render_deferred`. Returns the
-    new row's id.
-    """
-    message_id = insert_message(
-        later_message(kind, to, recipe, event_id=event_id, registration_id=registration_id, now=now)
-    )
-    note_queued(message_id)
-    return message_id
-
-
 def deliver_after_commit(now: datetime | None = None) -> None:
     """Deliver what this session queued, now (inline) or via a worker. Never raises."""
     queued = db.session.info.pop(_SESSION_KEY, [])

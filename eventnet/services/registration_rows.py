@@ -160,7 +160,6 @@ def _rows_statement(registration_columns: tuple[str, ...], new_person: bool) -> 
     SELECT id FROM new_registration``: one round trip instead of three, for the rush.
     """
     values: list[Any] = [_bind(_regs, name) for name in registration_columns]
-    ctes = []
     if new_person:
         person = (
             sa.insert(_persons)
@@ -195,8 +194,7 @@ def _rows_statement(registration_columns: tuple[str, ...], new_person: bool) -> 
         )
         .cte("new_tags")
     )
-    ctes.append(tags)
-    return sa.select(registration.c.id).add_cte(*ctes)
+    return sa.select(registration.c.id).add_cte(tags)
 
 
 _ROWS_STATEMENTS: dict[tuple[tuple[str, ...], bool], sa.Select[Any]] = {}
