@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from .event import Event, Interest
     from .people import Organization, Person
 
+# The rows that hold a place, spelled out (not bound parameters) where the partial index
+# ix_registrations_event_holding must match: a prepared statement's generic plan cannot
+# prove that a parameter lies within an index's condition.
+HOLDING_PLACE = "status IN ('confirmed', 'pending')"
+
 ACTIVE_STATUSES = (
     RegistrationStatus.PENDING,
     RegistrationStatus.CONFIRMED,
@@ -102,7 +107,25 @@ class Registration(db.Model):
             postgresql_where=sa.text("status != 'cancelled'"),
         ),
         sa.Index("ix_registrations_event_status_role", "event_id", "status", "role"),
-        sa.Index("ix_registrations_event_waitlist", "event_id", "role", "waitlist_position"),
+        # The places taken, counted under the event lock at every registration: only the rows
+        # that hold a place, so the planner picks it even with no statistics yet for a new
+        # event, and a long waiting list is never read (eventnet.services.waitlist).
+        sa.Index(
+            "ix_registrations_event_holding",
+            "event_id",
+            "role",
+            sqlite_where=sa.text(HOLDING_PLACE),
+            postgresql_where=sa.text(HOLDING_PLACE),
+        ),
+        # The waiting list per role in queue order; only wait-listed rows have a position.
+        sa.Index(
+            "ix_registrations_event_queue",
+            "event_id",
+            "role",
+            "waitlist_position",
+            sqlite_where=sa.text("waitlist_position IS NOT NULL"),
+            postgresql_where=sa.text("waitlist_position IS NOT NULL"),
+        ),
         # The organizer's attendee list: newest first, one page at a time, without a sort.
         sa.Index("ix_registrations_event_created", "event_id", "created_at"),
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),

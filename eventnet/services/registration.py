@@ -684,8 +684,12 @@ def _already_registered(
 def _write_registration(prepared: _Prepared, now: datetime, source: str) -> tuple[int, str]:
     """Insert the person (when new), organization (when new), registration and its tags.
 
-    The registration is written as confirmed and placed by `place_registration` before
-    the commit; nobody else can see it in between. Returns its id and new manage token.
+    The registration is written as cancelled, a status that no count of places or of the
+    waiting list reads, and placed by `place_registration` before the commit; nobody else
+    can see it in between. (Written as confirmed, every wait-listed registrant would leave
+    a dead entry in ix_registrations_event_holding that each later count steps over until
+    vacuum.) The partial unique index of active registrations is checked when the place is
+    recorded. Returns its id and new manage token.
     """
     data, role, found = prepared.data, prepared.role, prepared.found
     organization_id = found.organization_id
@@ -697,7 +701,7 @@ def _write_registration(prepared: _Prepared, now: datetime, source: str) -> tupl
     values = {
         "event_id": prepared.terms.id,
         "role": role,
-        "status": RegistrationStatus.CONFIRMED,
+        "status": RegistrationStatus.CANCELLED,  # not placed yet, see above
         "email": data.email,
         "ticket_code": new_ticket_code(),
         "manage_token_hash": token_hash,

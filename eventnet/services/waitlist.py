@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import AttendeeRole, Event, Registration, RegistrationStatus
+from ..models.registration import HOLDING_PLACE
 from ..models.types import UTCDateTime
 from .event_terms import role_limits
 from .locking import lock_and_load_event
@@ -142,8 +143,8 @@ def _availability(
 
 _NOW = sa.bindparam("now", type_=UTCDateTime())
 _EVENT = sa.bindparam("event_id")
-# Places taken and overdue holds: only confirmed and pending rows are read (at most about
-# the capacity, through ix_registrations_event_status_role), however long the queue.
+# Places taken and overdue holds: only the rows holding a place are read (at most about the
+# capacity, through the partial index ix_registrations_event_holding), however long the queue.
 _HOLDING = (
     sa.select(
         Registration.role,
@@ -156,23 +157,28 @@ _HOLDING = (
     )
     .where(
         Registration.event_id == _EVENT,
-        sa.or_(
-            Registration.status == RegistrationStatus.CONFIRMED,
-            Registration.status == RegistrationStatus.PENDING,
-        ),
+        sa.text(HOLDING_PLACE),
         Registration.id != sa.bindparam("leaving_out"),
     )
     .group_by(Registration.role)
 )
 # People waiting per role: the last waiting-list position, one index probe each
-# (ix_registrations_event_waitlist). Positions are 1..n per role, kept so under the event
+# (ix_registrations_event_queue). Positions are 1..n per role, kept so under the event
 # lock (`eventnet.ops.invariants` checks it); the last one is also what a newcomer queues behind.
+# Written as ORDER BY ... DESC LIMIT 1 rather than max(): for a new event without statistics
+# PostgreSQL costed max() over another index as equal and read the whole queue.
 _QUEUE_ENDS = [
     sa.select(
         sa.literal(role.value),
         sa.null(),
-        sa.select(sa.func.max(Registration.waitlist_position))
-        .where(Registration.event_id == _EVENT, Registration.role == role)
+        sa.select(Registration.waitlist_position)
+        .where(
+            Registration.event_id == _EVENT,
+            Registration.role == role,
+            Registration.waitlist_position.is_not(None),
+        )
+        .order_by(Registration.waitlist_position.desc())
+        .limit(1)
         .scalar_subquery(),
         sa.null(),
     )

@@ -10,12 +10,14 @@ oversells: this is what proves the lock is what keeps the promise.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -25,8 +27,9 @@ from sqlalchemy.engine import make_url
 from eventnet.extensions import db
 from eventnet.models import Registration, RegistrationStatus
 from eventnet.services import locking
+from eventnet.services.waitlist import availability_from_count, places_count
 from tests.conftest import make_test_app, migrate_to_head
-from tests.factories import make_event
+from tests.factories import make_event, make_registration
 
 POSTGRES_URL = os.environ.get("EVENTNET_TEST_POSTGRES_URL")
 pytestmark = [
@@ -266,3 +269,68 @@ def test_a_rush_with_workers_places_and_queues_each_mail_in_the_same_commit(
     assert waiting == list(range(1, PEOPLE - PLACES + 1))
     for status, position, recipe in rows:
         assert (recipe["status"], recipe["waitlist_position"]) == (status, position)
+
+
+def _rows_read(plan: dict[str, Any]) -> int:
+    """Rows a plan read from registrations: returned by its scans plus those filtered out."""
+    node = plan
+    own = 0
+    if node.get("Relation Name") == "registrations":
+        loops = int(node.get("Actual Loops", 1))
+        own = (int(node.get("Actual Rows", 0)) + int(node.get("Rows Removed by Filter", 0))) * loops
+    return own + sum(_rows_read(child) for child in node.get("Plans", []))
+
+
+@pytest.mark.parametrize("plan_cache_mode", ["force_custom_plan", "force_generic_plan"])
+def test_the_count_under_the_lock_never_reads_the_waiting_list(
+    rush_app: Flask, plan_cache_mode: str
+) -> None:
+    """A new event has no statistics yet when its rush starts: PostgreSQL once costed every
+    index alike for it and counted the places by reading the whole waiting list, under the
+    event lock, at every registration. The count must read about the places, not the queue;
+    with a prepared statement's generic plan too (psycopg prepares repeated statements).
+    The table holds earlier events, as a deployment's does. (A table analyzed while nearly
+    empty is another matter: any plan reads few rows there, and autovacuum analyzes it again
+    after its first 50 rows.)"""
+    with rush_app.app_context():
+        earlier = make_event(quotas={"student": 60})
+        for n in range(60):
+            make_registration(earlier, email=f"earlier{n}@plan.example")
+        copied = [c.name for c in Registration.__table__.columns]
+        copied = [c for c in copied if c not in ("id", "event_id", "ticket_code")]
+        for _ in range(40):
+            db.session.execute(
+                sa.text(
+                    f"INSERT INTO registrations (event_id, ticket_code, {', '.join(copied)}) "
+                    f"SELECT :event_id, substr(md5(random()::text), 1, 12), {', '.join(copied)} "
+                    "FROM registrations WHERE event_id = :source"
+                ),
+                {"event_id": make_event(quotas={"student": 60}).id, "source": earlier.id},
+            )
+            db.session.commit()
+        event = make_event(quotas={"student": 5, "staff": 5})
+        db.session.execute(sa.text("ANALYZE registrations"))  # statistics without this event
+        for n in range(5):
+            make_registration(event, email=f"holder{n}@plan.example")
+        for n in range(1, 301):
+            make_registration(
+                event,
+                email=f"waiting{n}@plan.example",
+                status=RegistrationStatus.WAITLISTED,
+                waitlist_position=n,
+                waitlisted_at=datetime.now(UTC),
+                role="student" if n % 2 else "staff",
+            )
+        query, params = places_count(event.id, datetime.now(UTC), leaving_out=0)
+        compiled = query.compile(dialect=db.engine.dialect)
+        conn = db.session.connection()
+        conn.exec_driver_sql(f"SET LOCAL plan_cache_mode = {plan_cache_mode}")
+        explained = conn.exec_driver_sql(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + compiled.string,
+            compiled.construct_params(params),
+        ).scalar_one()
+        plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+        rows = conn.execute(query, params).all()
+        db.session.rollback()
+    assert availability_from_count(10, {}, rows).taken == 5
+    assert _rows_read(plan) <= 20, json.dumps(plan, indent=1)
