@@ -75,6 +75,10 @@ DEFAULTS: dict[str, Any] = {
     # Micro-cache of anonymous public pages, in seconds; None: 5, or 0 (off) when TESTING.
     "PAGE_CACHE_SECONDS": None,
     "PAGE_CACHE_MAX_ENTRIES": 512,
+    # How long each process may reuse an event's registration terms (state, window, groups,
+    # topics) to validate an API registration before the lock, in seconds; None: 2, or 0
+    # (read every time) when TESTING. The lock always reads them fresh.
+    "EVENT_TERMS_CACHE_SECONDS": None,
     "SCHEDULER_INTERVAL_SECONDS": 60,
     # CPU priority of `eventnet worker` (nice 0-19): on a machine shared with the web
     # processes, background jobs (mail, reports, matching) yield to the pages people wait
@@ -182,9 +186,10 @@ def config_problems(config: dict[str, Any]) -> list[str]:
         problems.append("EVENTNET_WORKER_NICE must be between 0 and 19")
     if config.get("DB_POOL_SIZE") == 0:
         problems.append("EVENTNET_DB_POOL_SIZE must be at least 1")
-    cache = config.get("PAGE_CACHE_SECONDS")
-    if cache is not None and (isinstance(cache, bool) or not isinstance(cache, int | float)):
-        problems.append(f"EVENTNET_PAGE_CACHE_SECONDS must be a number of seconds (got {cache!r})")
+    for key in ("PAGE_CACHE_SECONDS", "EVENT_TERMS_CACHE_SECONDS"):
+        cache = config.get(key)
+        if cache is not None and (isinstance(cache, bool) or not isinstance(cache, int | float)):
+            problems.append(f"EVENTNET_{key} must be a number of seconds (got {cache!r})")
     if config.get("LOG_FORMAT") not in (None, "json", "text"):
         problems.append("EVENTNET_LOG_FORMAT must be json or text")
     return problems

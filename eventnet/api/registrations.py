@@ -22,7 +22,7 @@ from ..models import (
     utcnow,
 )
 from ..services import attendees, checkin
-from ..services.event_terms import load_event_terms
+from ..services.event_terms import load_event_terms, recent_event_terms
 from ..services.registration import RegistrationInput, register
 from . import bp
 from .common import (
@@ -175,7 +175,9 @@ def public_register(slug: str) -> tuple[Response, int]:
     The answer is the same (202) for a new address and one already registered: the e-mail
     tells the person which case it is, the response never does.
     """
-    terms = load_event_terms(slug=slug)
+    terms = recent_event_terms(slug)
+    if terms is None or terms.status not in (EventStatus.PUBLISHED, EventStatus.CLOSED):
+        terms = load_event_terms(slug=slug)  # refuse only on what the event is now
     if terms is None or terms.status not in (EventStatus.PUBLISHED, EventStatus.CLOSED):
         raise ApiError(404, _("No published event with this slug."))
     data = json_body()

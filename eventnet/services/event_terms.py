@@ -10,12 +10,15 @@ lock (`lock_event_terms`), where it is the authoritative copy.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..extensions import db
 from ..models import AttendeeRole, Event, EventStatus, Interest, RoleQuota
@@ -128,6 +131,50 @@ def load_event_terms(event_id: int | None = None, *, slug: str | None = None) ->
         else (_TERMS_BY_ID, {"event_id": event_id})
     )
     return terms_from_rows(db.session.connection().execute(query, params).all())
+
+
+class _RecentTerms:
+    """Event terms by slug, kept a few seconds per process (see `recent_event_terms`)."""
+
+    def __init__(self) -> None:
+        self._terms: dict[str, tuple[float, EventTerms]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, slug: str, ttl: float) -> EventTerms | None:
+        with self._lock:
+            found = self._terms.get(slug)
+        if found is not None and found[0] > time.monotonic():
+            return found[1]
+        terms = load_event_terms(slug=slug)
+        if terms is not None:
+            with self._lock:
+                if len(self._terms) >= _RECENT_MAX:
+                    self._terms.clear()
+                self._terms[slug] = (time.monotonic() + ttl, terms)
+        return terms
+
+    def clear(self) -> None:
+        with self._lock:
+            self._terms.clear()
+
+
+_RECENT_MAX = 256
+RECENT_TERMS = _RecentTerms()
+
+
+def recent_event_terms(slug: str) -> EventTerms | None:
+    """The terms of the event with this slug as read at most ``EVENT_TERMS_CACHE_SECONDS``
+    ago in this process (default 2 s; 0 reads them every time).
+
+    For the registration API in a rush, where every request would otherwise read the same
+    terms again. Only for validating before the lock: the lock reads them fresh, and
+    `register` checks a refusal against fresh terms. A missing event is not kept.
+    """
+    configured = current_app.config.get("EVENT_TERMS_CACHE_SECONDS")
+    ttl = float(configured) if configured is not None else 0.0 if current_app.testing else 2.0
+    if ttl <= 0:
+        return load_event_terms(slug=slug)
+    return RECENT_TERMS.get(slug, ttl)
 
 
 def lock_event_terms(event_id: int) -> EventTerms:

@@ -23,6 +23,7 @@ queued after the commit (`deliver_after_commit`).
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -74,6 +75,7 @@ from .outbox import deliver_after_commit, note_queued
 from .pipeline import run_pipelined
 from .registration_rows import (
     Lookup,
+    RegistrationRows,
     fill_in_person,
     insert_organization,
     insert_registration_rows,
@@ -81,6 +83,7 @@ from .registration_rows import (
     organization_kind,
     place_and_queue_statement,
     place_registration,
+    registration_rows_statement,
 )
 from .tickets import rotate_token
 from .tokens import hash_token, new_ticket_code, new_token
@@ -363,7 +366,13 @@ def _list_problem(value: Any, max_items: int, max_length: int) -> str | None:
 
 def normalize_email(value: str) -> str | None:
     """The canonical (trimmed, lower-case) address, or None when it is not valid."""
-    candidate = value.strip()
+    return _normalized_email(value.strip())
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalized_email(candidate: str) -> str | None:
+    # Cached: validating and cleaning a registration both ask, and email_validator's checks
+    # are a noticeable part of a registration's CPU in a rush.
     if not candidate or len(candidate) > 254 or any(ch.isspace() for ch in candidate):
         return None
     try:
@@ -426,7 +435,10 @@ def register(
     late additions) but never in an archived event. Places and the waiting list apply as
     always. ``on_registered(reg)`` runs in the same transaction for a new registration
     (e.g. to write the organizer's audit entry). ``terms``: the event's terms when the
-    caller has just read them (`load_event_terms`), to save reading them again.
+    caller has read them (`load_event_terms`, or `recent_event_terms`: a copy up to a few
+    seconds old), to save reading them again. They only serve to validate before the lock,
+    where the terms are read again; a registration they would refuse is checked again
+    against terms read now before it is refused.
 
     Raises `ValidationFailed`, `RegistrationClosed`, `NotFound` (no such event) or
     `TryAgain` (lock busy, or a conflicting concurrent insert three times in a row).
@@ -438,11 +450,23 @@ def register(
     last_error: IntegrityError | OperationalError | None = None
     for attempt in range(3):
         try:
-            if terms is None or attempt > 0:
+            given = terms is not None and attempt == 0
+            if not given:
                 terms = load_event_terms(event_id)
             if terms is None:
                 raise NotFound(_("This event does not exist."))
-            prepared = _prepare(terms, data, now, ignore_window=ignore_window)
+            try:
+                prepared = _prepare(terms, data, now, ignore_window=ignore_window)
+            except (ValidationFailed, RegistrationClosed):
+                if not given:
+                    raise
+                # The caller's copy may be a few seconds old (a topic or group just added,
+                # the window just opened): refuse only what today's terms refuse.
+                db.session.rollback()
+                terms = load_event_terms(event_id)
+                if terms is None:
+                    raise NotFound(_("This event does not exist.")) from None
+                prepared = _prepare(terms, data, now, ignore_window=ignore_window)
             outcome = _register_once(
                 prepared,
                 now,
@@ -528,8 +552,9 @@ def _register_once(
 
     On PostgreSQL the rows (person, organization, registration, tags) are inserted before
     the lock is taken: they stay invisible to others until the commit, and under the lock
-    only the count, the registration's place and its e-mail remain. SQLite cannot write
-    before it locks (its lock is the database's write lock), so there the lock comes first.
+    only the count, the registration's place and its e-mail remain. The insert, the lock
+    and the count go in one round trip (`run_pipelined`). SQLite cannot write before it
+    locks (its lock is the database's write lock), so there the lock comes first.
     Overdue holds are released and the waiting list moved on only when the count shows
     it is needed (the tick does both otherwise); a new person joins the end of the
     waiting list whenever someone of the same role waits, which keeps the queue FIFO.
@@ -546,15 +571,19 @@ def _register_once(
             if commit:
                 db.session.commit()
             return outcome
-    reg_id, token = _write_registration(prepared, now, source)
+    rows, token = _registration_rows(prepared, now, source)
     counted = None
-    if locked is None:
-        locked, counted = _lock_and_count(event_id, now, reg_id)
+    if locked is None and pipelined_lock():
+        reg_id, locked, counted = _insert_lock_and_count(rows, event_id, now)
+    else:
+        reg_id = insert_registration_rows(rows)
+        if locked is None:  # PostgreSQL with the lock switched off (a test)
+            locked = lock_event_terms(event_id)
     # The event may have changed while the rows were written or the lock awaited.
     _check_open(locked, now, ignore_window)
     if prepared.role not in locked.limits:
         raise ValidationFailed({"role": [_("This event has no places for this group.")]})
-    info = _places_for_newcomer(locked, now, reg_id, counted)
+    info = _places_for_newcomer(locked, now, counted)
     status, position = _placement(locked, info, prepared.role)
     expires = locked.hold_until(now) if status == RegistrationStatus.PENDING else None
     recipe = None
@@ -601,18 +630,18 @@ def _register_once(
 COMMIT = sa.text("COMMIT")
 
 
-def _lock_and_count(
-    event_id: int, now: datetime, reg_id: int
-) -> tuple[EventTerms, Availability | None]:
-    """Take the event lock, read its terms and (on PostgreSQL) count its places, leaving out
-    the newcomer ``reg_id``: both statements in one round trip (`run_pipelined`), which
-    PostgreSQL runs in order, so the count sees what the previous lock holder committed."""
-    if not pipelined_lock():
-        return lock_event_terms(event_id), None
-    count, params = places_count(event_id, now, leaving_out=reg_id)
+def _insert_lock_and_count(
+    rows: RegistrationRows, event_id: int, now: datetime
+) -> tuple[int, EventTerms, Availability]:
+    """PostgreSQL: insert the registration's rows, take the event lock reading its terms, and
+    count its places, in one round trip (`run_pipelined`). PostgreSQL runs them in order,
+    each with its own snapshot, so the count sees what the previous lock holder committed;
+    the newcomer, written as cancelled, is not counted."""
+    insert, insert_params = registration_rows_statement(rows)
+    count, count_params = places_count(event_id, now)
     try:
-        lock_rows, count_rows = run_pipelined(
-            [(LOCK_TERMS, {"event_id": event_id}), (count, params)]
+        inserted, lock_rows, count_rows = run_pipelined(
+            [(insert, insert_params), (LOCK_TERMS, {"event_id": event_id}), (count, count_params)]
         )
     except OperationalError as exc:
         if _sqlstate(exc) != LOCK_NOT_AVAILABLE:
@@ -622,19 +651,17 @@ def _lock_and_count(
     if locked is None:
         db.session.rollback()
         raise NotFound(_("This event does not exist."))
-    return locked, availability_from_count(locked.capacity, locked.limits, count_rows)
+    counted = availability_from_count(locked.capacity, locked.limits, count_rows)
+    return int(inserted[0][0]), locked, counted
 
 
 def _places_for_newcomer(
-    locked: EventTerms, now: datetime, reg_id: int, counted: Availability | None = None
+    locked: EventTerms, now: datetime, counted: Availability | None = None
 ) -> Availability:
-    """Count under the lock (leaving out the newcomer); catch up on holds and the queue.
-
-    ``counted``: the count already made with the lock (`_lock_and_count`).
-    """
-    info = counted or count_availability(
-        locked.id, locked.capacity, locked.limits, now, leaving_out=reg_id
-    )
+    """Count under the lock; catch up on holds and the queue. The newcomer, still written as
+    cancelled, is not counted. ``counted``: the count made with the lock, if any
+    (`_insert_lock_and_count`)."""
+    info = counted or count_availability(locked.id, locked.capacity, locked.limits, now)
     if info.overdue or info.needs_promotion:
         # Rare (the tick usually got there first): the ORM services do it, then count again.
         event = db.session.get(Event, locked.id, populate_existing=True)
@@ -643,9 +670,7 @@ def _places_for_newcomer(
             expire_locked(event, now)
         promote_locked(event, now, info=info if not info.overdue else None)
         db.session.flush()
-        info = count_availability(
-            locked.id, locked.capacity, locked.limits, now, leaving_out=reg_id
-        )
+        info = count_availability(locked.id, locked.capacity, locked.limits, now)
     return info
 
 
@@ -681,15 +706,19 @@ def _already_registered(
     )
 
 
-def _write_registration(prepared: _Prepared, now: datetime, source: str) -> tuple[int, str]:
-    """Insert the person (when new), organization (when new), registration and its tags.
+def _registration_rows(
+    prepared: _Prepared, now: datetime, source: str
+) -> tuple[RegistrationRows, str]:
+    """The rows of a new registration: its own, its tags and its person's when new.
+
+    A new organization is inserted here, and an existing person's empty fields filled in.
 
     The registration is written as cancelled, a status that no count of places or of the
     waiting list reads, and placed by `place_registration` before the commit; nobody else
     can see it in between. (Written as confirmed, every wait-listed registrant would leave
     a dead entry in ix_registrations_event_holding that each later count steps over until
     vacuum.) The partial unique index of active registrations is checked when the place is
-    recorded. Returns its id and new manage token.
+    recorded. Returns the rows and the new manage token.
     """
     data, role, found = prepared.data, prepared.role, prepared.found
     organization_id = found.organization_id
@@ -730,7 +759,7 @@ def _write_registration(prepared: _Prepared, now: datetime, source: str) -> tupl
         fill_in_person(found, country=country, organization_id=organization_id, locale=locale)
         values["person_id"] = found.person_id
     tags = _wanted_tags(data, prepared.terms.topics)
-    return insert_registration_rows(values, tags, new_person=new_person), token
+    return RegistrationRows(values, tags, new_person), token
 
 
 def _profile_values(data: RegistrationInput, organization_id: int | None) -> dict[str, Any]:

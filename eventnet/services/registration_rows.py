@@ -19,7 +19,6 @@ from sqlalchemy.dialects import postgresql
 
 from ..extensions import db
 from ..models import (
-    ACTIVE_STATUSES,
     AttendeeRole,
     Organization,
     OrganizationKind,
@@ -31,6 +30,7 @@ from ..models import (
     TagKind,
 )
 from .outbox import insert_message
+from .pipeline import run_pipelined
 
 _orgs = Organization.__table__
 _persons = Person.__table__
@@ -61,7 +61,9 @@ _LOOKUP = (
             sa.and_(
                 _regs.c.person_id == _persons.c.id,
                 _regs.c.event_id == sa.bindparam("event_id"),
-                _regs.c.status.in_(ACTIVE_STATUSES),
+                # Active: spelled as in uq_registrations_active_person, inline (no
+                # expanding IN parameter, which a pipelined statement cannot carry).
+                _regs.c.status != sa.literal_column("'cancelled'"),
             ),
         )
     )
@@ -86,19 +88,17 @@ class Lookup:
 
 
 def look_up(event_id: int, email: str, organization: str) -> Lookup:
-    """The person with ``email``, their active registration at the event, the organization."""
-    row = (
-        db.session.connection()
-        .execute(
-            _LOOKUP,
-            {
-                "org_key": Organization.key_for(organization),
-                "email": email,
-                "event_id": event_id,
-            },
-        )
-        .one()
-    )
+    """The person with ``email``, their active registration at the event, the organization.
+
+    On PostgreSQL through `run_pipelined`, so that the transaction's BEGIN, which psycopg
+    otherwise sends in a round trip of its own, goes along with it.
+    """
+    params = {"org_key": Organization.key_for(organization), "email": email, "event_id": event_id}
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        ((row,),) = run_pipelined([(_LOOKUP, params)])
+    else:
+        row = conn.execute(_LOOKUP, params).one()
     return Lookup(*row)
 
 
@@ -200,35 +200,47 @@ def _rows_statement(registration_columns: tuple[str, ...], new_person: bool) -> 
 _ROWS_STATEMENTS: dict[tuple[tuple[str, ...], bool], sa.Select[Any]] = {}
 
 
-def insert_registration_rows(
-    values: dict[str, Any],
-    tags: Iterable[tuple[int, TagKind]],
-    *,
-    new_person: dict[str, Any] | None = None,
-) -> int:
-    """Insert a registration (``values``: column -> value) with its tags, and on PostgreSQL
-    in the same statement its new person (``new_person``: `PERSON_COLUMNS` -> value;
-    ``values`` then has no person_id). Returns the registration's id."""
-    conn = db.session.connection()
-    if conn.dialect.name != "postgresql":
-        if new_person is not None:
-            values = {**values, "person_id": _insert_person(new_person)}
-        registration_id = insert_registration(values)
-        insert_tags(registration_id, tags)
-        return registration_id
-    columns = tuple(sorted(name for name in values if name != "person_id"))
-    key = (columns, new_person is not None)
+@dataclass(frozen=True)
+class RegistrationRows:
+    """A new registration's rows: ``values`` (column -> value), its tags as (topic id, kind),
+    and ``new_person`` (`PERSON_COLUMNS` -> value; ``values`` then has no person_id)."""
+
+    values: dict[str, Any]
+    tags: Iterable[tuple[int, TagKind]]
+    new_person: dict[str, Any] | None = None
+
+
+def registration_rows_statement(rows: RegistrationRows) -> tuple[sa.Select[Any], dict[str, Any]]:
+    """PostgreSQL: the one statement that inserts ``rows`` and returns the registration's id,
+    with its parameters (for `insert_registration_rows` or a pipeline)."""
+    columns = tuple(sorted(name for name in rows.values if name != "person_id"))
+    key = (columns, rows.new_person is not None)
     statement = _ROWS_STATEMENTS.get(key)
     if statement is None:
-        statement = _ROWS_STATEMENTS[key] = _rows_statement(columns, new_person is not None)
-    chosen = sorted(tags, key=lambda t: (t[0], t[1].value))
+        statement = _ROWS_STATEMENTS[key] = _rows_statement(*key)
+    chosen = sorted(rows.tags, key=lambda t: (t[0], t[1].value))
     params = {
-        **values,
+        **rows.values,
         "interest_ids": [interest_id for interest_id, _kind in chosen],
         "kinds": [kind.value for _interest_id, kind in chosen],
     }
-    if new_person is not None:
-        params.update({f"person_{name}": new_person[name] for name in PERSON_COLUMNS})
+    if rows.new_person is not None:
+        params.update({f"person_{name}": rows.new_person[name] for name in PERSON_COLUMNS})
+    return statement, params
+
+
+def insert_registration_rows(rows: RegistrationRows) -> int:
+    """Insert a registration with its tags and its new person, if any (on PostgreSQL in one
+    statement). Returns the registration's id."""
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        values = rows.values
+        if rows.new_person is not None:
+            values = {**values, "person_id": _insert_person(rows.new_person)}
+        registration_id = insert_registration(values)
+        insert_tags(registration_id, rows.tags)
+        return registration_id
+    statement, params = registration_rows_statement(rows)
     return int(conn.execute(statement, params).scalar_one())
 
 

@@ -158,7 +158,6 @@ _HOLDING = (
     .where(
         Registration.event_id == _EVENT,
         sa.text(HOLDING_PLACE),
-        Registration.id != sa.bindparam("leaving_out"),
     )
     .group_by(Registration.role)
 )
@@ -187,15 +186,9 @@ _QUEUE_ENDS = [
 _COUNT = sa.union_all(_HOLDING, *_QUEUE_ENDS)
 
 
-def availability(event: Event, now: datetime, *, leaving_out: int | None = None) -> Availability:
-    """Places taken, left and waiting per offered role of ``event`` (one grouped query).
-
-    ``leaving_out``: a registration not to count, the one being placed (it is written
-    before the lock is taken, see `eventnet.services.registration`).
-    """
-    return count_availability(
-        event.id, event.capacity, event_limits(event), now, leaving_out=leaving_out
-    )
+def availability(event: Event, now: datetime) -> Availability:
+    """Places taken, left and waiting per offered role of ``event`` (one grouped query)."""
+    return count_availability(event.id, event.capacity, event_limits(event), now)
 
 
 def count_availability(
@@ -203,22 +196,18 @@ def count_availability(
     capacity: int,
     limits: Mapping[AttendeeRole, int | None],
     now: datetime,
-    *,
-    leaving_out: int | None = None,
 ) -> Availability:
     """`availability` from the event's capacity and role limits (`EventTerms` has both)."""
     db.session.flush()  # the ORM callers' pending changes count too
-    query, params = places_count(event_id, now, leaving_out=leaving_out)
+    query, params = places_count(event_id, now)
     rows = db.session.connection().execute(query, params).all()
     return availability_from_count(capacity, limits, rows)
 
 
-def places_count(
-    event_id: int, now: datetime, *, leaving_out: int | None = None
-) -> tuple[sa.CompoundSelect, dict[str, Any]]:
+def places_count(event_id: int, now: datetime) -> tuple[sa.CompoundSelect, dict[str, Any]]:
     """The counting statement of `count_availability` and its parameters (to send it along
     with the lock, `eventnet.services.pipeline`); `availability_from_count` reads its rows."""
-    return _COUNT, {"event_id": event_id, "now": now, "leaving_out": leaving_out or 0}
+    return _COUNT, {"event_id": event_id, "now": now}
 
 
 def availability_from_count(

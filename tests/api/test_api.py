@@ -10,9 +10,11 @@ from eventnet.models import (
     AuditEntry,
     Event,
     EventStatus,
+    Interest,
     OutboxMessage,
     Registration,
     RegistrationStatus,
+    TagKind,
 )
 from eventnet.services.api_tokens import create_token
 from tests.conftest import login
@@ -273,3 +275,50 @@ def test_openapi_document_describes_every_api_route(app, client) -> None:
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 routes.add((path, method))
     assert routes == documented
+
+
+@pytest.fixture
+def recent_terms(app):  # type: ignore[no-untyped-def]
+    """Event terms reused for a minute, as in a rush (the default under tests is 0)."""
+    from eventnet.services.event_terms import RECENT_TERMS
+
+    RECENT_TERMS.clear()
+    app.config["EVENT_TERMS_CACHE_SECONDS"] = 60
+    yield
+    app.config["EVENT_TERMS_CACHE_SECONDS"] = None
+    RECENT_TERMS.clear()
+
+
+def test_recent_terms_never_refuse_what_the_event_now_accepts(client, recent_terms) -> None:
+    event_id = make_event(slug="terms-day", interests=("Data science",)).id
+    first = client.post("/api/v1/events/terms-day/registrations", json=dict(STUDENT, seeks=[]))
+    assert first.status_code == 202, first.json
+    event = db.session.get(Event, event_id)
+    event.interests.append(Interest(label="Robotics", slug="robotics"))
+    db.session.commit()
+    # The copy kept by the first request has no "Robotics": the refusal is checked again.
+    later = dict(STUDENT, email="bo@uni.example", interests=["Robotics"], seeks=[])
+    second = client.post("/api/v1/events/terms-day/registrations", json=later)
+    assert second.status_code == 202, second.json
+    reg = db.session.scalar(sa.select(Registration).where(Registration.email == "bo@uni.example"))
+    assert reg is not None and reg.tag_labels(TagKind.INTEREST) == ["Robotics"]
+
+
+def test_recent_terms_never_accept_what_the_event_now_refuses(client, recent_terms) -> None:
+    event_id = make_event(slug="terms-day", interests=("Data science", "Robotics")).id
+    assert client.post("/api/v1/events/terms-day/registrations", json=STUDENT).status_code == 202
+    event = db.session.get(Event, event_id)
+    robotics = next(i for i in event.interests if i.label == "Robotics")
+    event.interests.remove(robotics)
+    db.session.commit()
+    gone = dict(STUDENT, email="bo@uni.example", interests=["Robotics"], seeks=[])
+    refused = client.post("/api/v1/events/terms-day/registrations", json=gone)
+    assert refused.status_code == 422 and "interests" in refused.json["fields"], refused.json
+    db.session.get(Event, event_id).status = EventStatus.CLOSED
+    db.session.commit()
+    closed = client.post(
+        "/api/v1/events/terms-day/registrations", json=dict(STUDENT, email="cy@uni.example")
+    )
+    assert closed.status_code == 409 and closed.json["error"] == "registration_closed"
+    emails = db.session.scalars(sa.select(Registration.email).order_by(Registration.id)).all()
+    assert emails == ["ada@uni.example"]
