@@ -64,6 +64,10 @@ serve: $(VENV)/.installed-scale translations
 	$(BIN)/python -m eventnet.ops.serve $(SERVE_ARGS)
 
 # Load benchmark: gunicorn + PostgreSQL on loopback, bounded; results in docs/benchmarks.md.
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -c requirements/lock.txt -e '.[bench]'
+	touch $@ $(VENV)/.installed-scale $(VENV)/.installed-run
+
 .PHONY: bench-load
-bench-load: $(VENV)/.installed-scale
+bench-load: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.load.run $(BENCH_LOAD_ARGS)

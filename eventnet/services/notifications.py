@@ -114,7 +114,7 @@ def _queue(
     )
 
 
-def _registration_mail(status: RegistrationStatus) -> tuple[str, str, bool]:
+def registration_mail(status: RegistrationStatus) -> tuple[str, str, bool]:
     """(kind, template, with ticket) of the mail after a new registration got ``status``."""
     if status == RegistrationStatus.CONFIRMED:
         return "confirmation", "confirmation", True
@@ -142,7 +142,7 @@ def queue_registration_mail(reg: Registration, token: str, now: datetime) -> Non
         )
         note_queued(insert_message(recipe))
         return
-    kind, template, ticket = _registration_mail(reg.status)
+    kind, template, ticket = registration_mail(reg.status)
     _queue(reg, kind, template, now, token=token, ticket=ticket)
 
 
@@ -161,7 +161,7 @@ def registration_recipe(
     when it is sent. The caller holds the event lock, and in a registration rush every
     millisecond under it is a millisecond every other registrant waits. Plain values, so
     the registration service need not load the row it has just written."""
-    kind, template, ticket = _registration_mail(status)
+    kind, template, ticket = registration_mail(status)
     recipe = {
         "template": template,
         "token": token,

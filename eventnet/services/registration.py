@@ -35,7 +35,7 @@ from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..extensions import db
 from ..jobs import uses_workers
@@ -73,6 +73,7 @@ from .notifications import (
 )
 from .outbox import deliver_after_commit, note_queued
 from .pipeline import run_pipelined
+from .place_in_database import NEEDS_THE_LONG_WAY, PLACE_AND_QUEUE, place_and_queue, placed_from_row
 from .registration_rows import (
     Lookup,
     RegistrationRows,
@@ -81,7 +82,6 @@ from .registration_rows import (
     insert_registration_rows,
     look_up,
     organization_kind,
-    place_and_queue_statement,
     place_registration,
     registration_rows_statement,
 )
@@ -501,7 +501,7 @@ DEADLOCK_DETECTED = "40P01"
 LOCK_NOT_AVAILABLE = "55P03"
 
 
-def _sqlstate(exc: OperationalError) -> str | None:
+def _sqlstate(exc: DBAPIError) -> str | None:
     return getattr(exc.orig, "sqlstate", None)
 
 
@@ -552,9 +552,12 @@ def _register_once(
 
     On PostgreSQL the rows (person, organization, registration, tags) are inserted before
     the lock is taken: they stay invisible to others until the commit, and under the lock
-    only the count, the registration's place and its e-mail remain. The insert, the lock
-    and the count go in one round trip (`run_pipelined`). SQLite cannot write before it
-    locks (its lock is the database's write lock), so there the lock comes first.
+    only the count, the registration's place and its e-mail remain. With RQ workers (the
+    production setup) all of that and the COMMIT is one round trip, the place decided in
+    the database (`place_in_database`); otherwise, or when that declines, the insert, the
+    lock and the count go in one round trip and the place is decided here. SQLite cannot
+    write before it locks (its lock is the database's write lock), so there the lock comes
+    first.
     Overdue holds are released and the waiting list moved on only when the count shows
     it is needed (the tick does both otherwise); a new person joins the end of the
     waiting list whenever someone of the same role waits, which keeps the queue FIFO.
@@ -571,6 +574,12 @@ def _register_once(
             if commit:
                 db.session.commit()
             return outcome
+    in_one_round_trip = notify and commit and on_registered is None and uses_workers()
+    if locked is None and in_one_round_trip and pipelined_lock():
+        try:
+            return _register_in_one_round_trip(prepared, now, source)
+        except _TheLongWay:
+            pass  # rolled back; the same registration the long way, below
     rows, token = _registration_rows(prepared, now, source)
     counted = None
     if locked is None and pipelined_lock():
@@ -600,17 +609,6 @@ def _register_once(
         email=prepared.data.email,
         double_opt_in=locked.double_opt_in,
     )
-    if recipe is not None and commit and on_registered is None and pipelined_lock():
-        # The rush's common case: place, mail and COMMIT in one round trip, so that the
-        # next registrant of the event gets the lock as soon as possible.
-        db.session.flush()  # anything the rare paths above changed through the ORM
-        statement, params = place_and_queue_statement(
-            reg_id, status, position, now, hold_until=expires, mail=recipe
-        )
-        placed, _commit = run_pipelined([(statement, params), (COMMIT, {})])
-        note_queued(int(placed[0][0]))
-        db.session.commit()  # the session's bookkeeping; the database has committed
-        return outcome
     mail_id = place_registration(reg_id, status, position, now, hold_until=expires, mail=recipe)
     if mail_id is not None:
         note_queued(mail_id)
@@ -628,6 +626,52 @@ def _register_once(
 
 
 COMMIT = sa.text("COMMIT")
+
+
+class _TheLongWay(Exception):
+    """The database declined to place the registration itself (`place_in_database`)."""
+
+
+def _register_in_one_round_trip(
+    prepared: _Prepared, now: datetime, source: str
+) -> RegistrationOutcome:
+    """PostgreSQL: the rows, the place (decided under the lock by the database), the mail
+    and the COMMIT in one round trip, so that the event's lock is held for no client round
+    trip. Raises `_TheLongWay`, rolled back, when the database declines (see the module
+    `place_in_database`)."""
+    rows, token = _registration_rows(prepared, now, source)
+    insert, insert_params = registration_rows_statement(rows)
+    place_params = place_and_queue(
+        prepared.terms,
+        ticket_code=rows.values["ticket_code"],
+        role=prepared.role.value,
+        email=prepared.data.email,
+        token=token,
+        now=now,
+    )
+    try:
+        inserted, placed, _commit = run_pipelined(
+            [(insert, insert_params), (PLACE_AND_QUEUE, place_params), (COMMIT, {})]
+        )
+    except DBAPIError as exc:
+        if _sqlstate(exc) == NEEDS_THE_LONG_WAY:
+            db.session.rollback()
+            raise _TheLongWay from exc
+        if _sqlstate(exc) == LOCK_NOT_AVAILABLE:
+            raise lock_failed() from exc
+        raise
+    mail_id, status, position = placed_from_row(placed[0])
+    note_queued(mail_id)
+    db.session.commit()  # the session's bookkeeping; the database has committed
+    return RegistrationOutcome(
+        status=status,
+        waitlist_position=position,
+        manage_token=token,
+        registration_id=int(inserted[0][0]),
+        event_id=prepared.terms.id,
+        email=prepared.data.email,
+        double_opt_in=prepared.terms.double_opt_in,
+    )
 
 
 def _insert_lock_and_count(

@@ -132,17 +132,27 @@ def _request_budget() -> None:
         raise TooManyRequests()
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(self), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    """Each header unless the view set its own. One pass over the response's headers: on
+    the cached public pages of a rush, eight ``setdefault`` scans were a measurable part of
+    what was left of a request."""
+    wanted = list(SECURITY_HEADERS)
     if current_app.config.get("ENV") == "production":
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+        wanted.append(("Strict-Transport-Security", HSTS))
     if request.endpoint and request.endpoint.startswith(("admin.", "auth.", "portal.")):
-        response.headers.setdefault("Cache-Control", "no-store")
+        wanted.append(("Cache-Control", "no-store"))
+    present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118
+    response.headers.extend([(k, v) for k, v in wanted if k.lower() not in present])
     return response
 
 
