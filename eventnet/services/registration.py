@@ -499,6 +499,7 @@ def register(
 
 DEADLOCK_DETECTED = "40P01"
 LOCK_NOT_AVAILABLE = "55P03"
+UNDEFINED_FUNCTION = "42883"
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -654,7 +655,8 @@ def _register_in_one_round_trip(
             [(insert, insert_params), (PLACE_AND_QUEUE, place_params), (COMMIT, {})]
         )
     except DBAPIError as exc:
-        if _sqlstate(exc) == NEEDS_THE_LONG_WAY:
+        if _sqlstate(exc) in (NEEDS_THE_LONG_WAY, UNDEFINED_FUNCTION):
+            # UNDEFINED_FUNCTION: this code runs before `eventnet db upgrade` added it.
             db.session.rollback()
             raise _TheLongWay from exc
         if _sqlstate(exc) == LOCK_NOT_AVAILABLE:

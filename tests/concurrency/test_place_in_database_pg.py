@@ -222,3 +222,32 @@ def test_terms_changed_since_the_check_are_placed_the_long_way(
     RECENT_TERMS.clear()
     assert response.json["status"] == "confirmed"
     assert paths == ["database", "long"]
+
+
+def test_before_the_upgrade_adds_the_function_registrations_go_the_long_way(
+    rq_app: Flask, paths: list[str]
+) -> None:
+    """New code may serve a moment before `eventnet db upgrade` has run: no 500s then."""
+    event_id, slug = _event(rq_app, {"student": 1})
+    with rq_app.app_context():
+        conn = db.session.connection()
+        conn.exec_driver_sql(
+            "ALTER FUNCTION eventnet_place_registration(integer, text, text, timestamptz, "
+            "text, timestamptz, timestamptz, timestamptz, integer, boolean, integer, text[], "
+            "text[], integer[]) RENAME TO eventnet_place_registration_away"
+        )
+        db.session.commit()
+        db.session.remove()
+    try:
+        assert _post(rq_app, slug, "student", 1).json["status"] == "confirmed"
+        assert _post(rq_app, slug, "student", 2).json["waitlist_position"] == 1
+    finally:
+        with rq_app.app_context():
+            db.session.connection().exec_driver_sql(
+                "ALTER FUNCTION eventnet_place_registration_away RENAME TO "
+                "eventnet_place_registration"
+            )
+            db.session.commit()
+            db.session.remove()
+    assert paths == ["long", "long"]
+    assert [s for _r, s, _p, _m in _stored(rq_app, event_id)] == ["confirmed", "waitlisted"]
