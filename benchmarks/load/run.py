@@ -1,6 +1,6 @@
 """``make bench-load``: eventnet under load on gunicorn + PostgreSQL, next to its ceiling.
 
-    python -m benchmarks.load.run [--levels 8,32,64] [--duration 8] [--write]
+    python -m benchmarks.load.run [--levels 8,32,64] [--duration 8] [--rounds 3] [--write]
 
 One run, all on loopback, bounded (each step stops after ``--duration`` seconds or
 ``--max-requests`` requests):
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -289,16 +290,37 @@ def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
     return snapshot
 
 
+CPU_SPENT: dict[tuple[str, int], tuple[int, dict[str, float]]] = {}  # requests, CPU seconds
+
+
 async def measured(pids: dict[str, int], name: str, *args: Any, **kwargs: Any) -> Result:
-    """`run_load`, noting the CPU each part of the stack spent per request meanwhile."""
+    """`run_load`, noting the CPU each part of the stack spent per request meanwhile (over
+    all rounds of the step so far)."""
     before = cpu_snapshot(pids)
     result = await run_load(name, *args, **kwargs)
     after = cpu_snapshot(pids)
-    if result.requests:
-        CPU_COST[(name, result.concurrency)] = {
-            part: (after[part] - before[part]) * 1000 / result.requests for part in after
-        }
+    key = (name, result.concurrency)
+    requests, spent = CPU_SPENT.get(key, (0, {}))
+    requests += result.requests
+    spent = {part: spent.get(part, 0.0) + after[part] - before[part] for part in after}
+    CPU_SPENT[key] = (requests, spent)
+    if requests:
+        CPU_COST[key] = {part: cpu * 1000 / requests for part, cpu in spent.items()}
     return result
+
+
+def merged(results: list[Result]) -> list[Result]:
+    """One result per (scenario, concurrency): the rounds of a step added up."""
+    steps: dict[tuple[str, int], Result] = {}
+    for r in results:
+        step = steps.setdefault(
+            (r.name, r.concurrency), Result(r.name, r.concurrency, checked=r.checked)
+        )
+        step.duration += r.duration
+        step.latencies.extend(r.latencies)
+        step.statuses.update(r.statuses)
+        step.errors.update(r.errors)
+    return list(steps.values())
 
 
 # --------------------------------------------------------------------------- mail after a rush
@@ -306,12 +328,13 @@ async def measured(pids: dict[str, int], name: str, *args: Any, **kwargs: Any) -
 MAIL_DRAIN: dict[int, dict[str, float]] = {}  # per level: mail sent, seconds, worker CPU
 
 
-def drain_mail(uri: str, pids: dict[str, int], level: int, seconds: float = 300) -> None:
+def drain_mail(uri: str, pids: dict[str, int], level: int | None, seconds: float = 300) -> None:
     """Wait until the RQ worker has sent every queued mail; note how long it took.
 
     The worker runs at a lower CPU priority than the web processes (``WORKER_NICE``), so in
     a rush it yields the CPU and the mail waits; this is the catching up afterwards. It also
-    keeps one step's mail from being counted in the next step's CPU figures.
+    keeps one step's mail from being counted in the next step's CPU figures. ``level``
+    None: the warm-up's mail, waited for and not reported.
     """
     engine = sa.create_engine(uri)
     pending = sa.text("SELECT count(*) FROM outbox_messages WHERE status = 'pending'")
@@ -333,10 +356,13 @@ def drain_mail(uri: str, pids: dict[str, int], level: int, seconds: float = 300)
             mails = conn.execute(sent, {"slug": f"popular-c{level}"}).scalar_one()
     finally:
         engine.dispose()
+    if level is None:
+        return
+    earlier = MAIL_DRAIN.get(level, {"seconds": 0.0, "worker_cpu": 0.0})
     MAIL_DRAIN[level] = {
         "mails": mails,  # every mail of this step's event, sent during the step or after
-        "seconds": time.monotonic() - started,
-        "worker_cpu": cpu_snapshot(pids)["worker"] - before,
+        "seconds": earlier["seconds"] + time.monotonic() - started,  # over all rounds
+        "worker_cpu": earlier["worker_cpu"] + cpu_snapshot(pids)["worker"] - before,
     }
 
 
@@ -388,7 +414,7 @@ async def scenarios(
         headers={"Cookie": cookie},
     )
 
-    def registration(slug: str, level: int):  # type: ignore[no-untyped-def]
+    def registration(slug: str, level: int, first: int = 0):  # type: ignore[no-untyped-def]
         path = f"/api/v1/events/{slug}/registrations"
 
         def make(n: int) -> bytes:
@@ -396,19 +422,19 @@ async def scenarios(
                 "POST",
                 path,
                 host=app_host,
-                body=registration_body(run, level, n),
+                body=registration_body(run, level, first + n),
                 headers={"Content-Type": "application/json"},
             )
 
         return make
 
-    def ceiling(level: int):  # type: ignore[no-untyped-def]
+    def ceiling(level: int, first: int = 0):  # type: ignore[no-untyped-def]
         def make(n: int) -> bytes:
             return build_request(
                 "POST",
                 "/insert",
                 host=ceiling_host,
-                body=registration_body(run, level, n),
+                body=registration_body(run, level, first + n),
                 headers={"Content-Type": "application/json"},
             )
 
@@ -440,10 +466,15 @@ async def scenarios(
         duration=2,
         max_requests=40,
     )
+    drain_mail(info["uri"], pids, None)  # the warm-up's mail is not the first step's work
 
     results = []
     scenario = set(args.scenarios.split(","))
-    for level in args.levels:
+    # Each level's steps run ``--rounds`` times in turn (ceiling, registration, page...):
+    # on a shared machine the speed drifts within seconds, and interleaving lets the
+    # ceiling and registration of a level meet the same drift.
+    for level, round_ in itertools.product(args.levels, range(args.rounds)):
+        first = round_ * args.max_requests
         if "ceiling" in scenario:
             results.append(
                 await measured(
@@ -451,7 +482,7 @@ async def scenarios(
                     "ceiling insert",
                     HOST,
                     args.ceiling_port,
-                    ceiling(level),
+                    ceiling(level, first),
                     concurrency=level,
                     check=expect(201),
                     **bounds,
@@ -464,7 +495,7 @@ async def scenarios(
                     "registration",
                     HOST,
                     args.app_port,
-                    registration(f"popular-c{level}", level),
+                    registration(f"popular-c{level}", level, first),
                     concurrency=level,
                     check=expect(201, 202),
                     **bounds,
@@ -497,7 +528,7 @@ async def scenarios(
                     **bounds,
                 )
             )
-    return results
+    return merged(results)
 
 
 # --------------------------------------------------------------------------- checks and report
@@ -603,7 +634,12 @@ def report(args: argparse.Namespace, results: list[Result], checks: list[str]) -
         "processes on the machine count too).",
         "",
         f'Command: `make bench-load BENCH_LOAD_ARGS="{" ".join(sys.argv[1:])}"` '
-        f"(each step: {args.duration:g} s or {args.max_requests} requests, whichever first).",
+        f"(each step: {args.duration:g} s or {args.max_requests} requests, whichever first"
+        + (
+            f"; each level's steps run {args.rounds} times in turn and are added up)."
+            if args.rounds > 1
+            else ")."
+        ),
         "",
         "| scenario | concurrency | requests | req/s | p50 ms | p95 ms | p99 ms | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -673,7 +709,7 @@ def report(args: argparse.Namespace, results: list[Result], checks: list[str]) -
         )
         parts = []
         if reg and ceil and ceil.throughput:
-            parts.append(f"registration / ceiling = {reg.throughput / ceil.throughput:.0%}")
+            parts.append(f"registration / ceiling = {reg.throughput / ceil.throughput:.1%}")
         if reg and page and reg.throughput:
             parts.append(f"event page / registration = {page.throughput / reg.throughput:.1f}x")
         if parts:
@@ -687,7 +723,7 @@ def report(args: argparse.Namespace, results: list[Result], checks: list[str]) -
         out.append(
             f"- best of each: registration {reg.throughput:.0f}/s (c={reg.concurrency}) vs "
             f"ceiling {ceil.throughput:.0f}/s (c={ceil.concurrency}) = "
-            f"{reg.throughput / ceil.throughput:.0%}"
+            f"{reg.throughput / ceil.throughput:.1%}"
             + (
                 f"; event page {best['event page'].throughput:.0f}/s = "
                 f"{best['event page'].throughput / reg.throughput:.1f}x registration"
@@ -729,6 +765,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--scenarios", default="ceiling,register,page,attendees")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="Run each level's steps this many times, in turn."
+    )
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--app-port", type=int, default=8101)
@@ -736,8 +775,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="Append to docs/benchmarks.md.")
     args = parser.parse_args(argv)
     args.levels = [int(x) for x in args.levels.split(",") if x.strip()]
-    if args.duration > 60 or args.max_requests > 100_000:
-        raise SystemExit("bench: keep runs bounded (--duration <= 60, --max-requests <= 100000)")
+    if args.duration > 60 or args.max_requests > 100_000 or not 1 <= args.rounds <= 10:
+        raise SystemExit(
+            "bench: keep runs bounded (--duration <= 60, --max-requests <= 100000, --rounds 1-10)"
+        )
 
     from redis import Redis
 
