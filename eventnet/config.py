@@ -84,6 +84,9 @@ DEFAULTS: dict[str, Any] = {
     # processes, background jobs (mail, reports, matching) yield to the pages people wait
     # for; in a registration rush the mail catches up when the rush eases (docs/deploy.md).
     "WORKER_NICE": 10,
+    # ...and under Linux's SCHED_IDLE policy: only on CPU time the web processes of the same
+    # session or service leave unused (eventnet.ops.worker.lower_priority).
+    "WORKER_SCHED_IDLE": True,
     # Local production-mode runs (`make serve`) may use a loopback EVENTNET_BASE_URL.
     "ALLOW_LOCAL_BASE_URL": False,
 }

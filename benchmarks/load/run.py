@@ -168,9 +168,9 @@ def processes(
     try:
         for name, argv, env in specs:
             log = (log_dir / f"{name}.log").open("w")
-            # The RQ worker in a session of its own, as systemd starts a service: its lower
-            # CPU priority (WORKER_NICE) then applies against the web processes too.
-            own_session = name == "worker"
+            # Everything in this session, the RQ worker included: its SCHED_IDLE policy
+            # (WORKER_SCHED_IDLE) yields to the web processes within one session, as the
+            # systemd unit's CPUWeight=idle does between services.
             procs.append(
                 (
                     name,
@@ -180,7 +180,6 @@ def processes(
                         cwd=ROOT,
                         stdout=log,
                         stderr=log,
-                        start_new_session=own_session,
                     ),
                 )
             )
@@ -331,8 +330,9 @@ MAIL_DRAIN: dict[int, dict[str, float]] = {}  # per level: mail sent, seconds, w
 def drain_mail(uri: str, pids: dict[str, int], level: int | None, seconds: float = 300) -> None:
     """Wait until the RQ worker has sent every queued mail; note how long it took.
 
-    The worker runs at a lower CPU priority than the web processes (``WORKER_NICE``), so in
-    a rush it yields the CPU and the mail waits; this is the catching up afterwards. It also
+    The worker runs only on CPU time the web processes leave (``WORKER_NICE`` and
+    ``WORKER_SCHED_IDLE``), so in a rush it yields the CPU and the mail waits; this is the
+    catching up afterwards. It also
     keeps one step's mail from being counted in the next step's CPU figures. ``level``
     None: the warm-up's mail, waited for and not reported.
     """
@@ -675,9 +675,10 @@ def report(args: argparse.Namespace, results: list[Result], checks: list[str]) -
     if MAIL_DRAIN:
         out += [
             "",
-            "Mail after each registration step: the RQ worker runs at a lower CPU priority"
-            " (`WORKER_NICE`, 10), so while the web processes are busy it yields and the"
-            " mail waits; this is how long it took afterwards until every registrant's mail"
+            "Mail after each registration step: the RQ worker runs only on CPU time the web"
+            " processes leave (`WORKER_NICE` 10 and `WORKER_SCHED_IDLE`), so while they are"
+            " busy it yields and the mail waits; this is how long it took afterwards until"
+            " every registrant's mail"
             " was sent, and the registration rate if the step had to include that time:",
             "",
             "| concurrency | registrations | mails sent | all sent after (s) | RQ worker CPU"

@@ -38,7 +38,10 @@ def worker_command(queues: str, burst: bool, simple: bool, nice: int | None) -> 
     app = _app()
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("eventnet worker needs EVENTNET_REDIS_URL")
-    lower_priority(app.config["WORKER_NICE"] if nice is None else nice)
+    lower_priority(
+        app.config["WORKER_NICE"] if nice is None else nice,
+        idle=bool(app.config.get("WORKER_SCHED_IDLE", True)),
+    )
     names = tuple(name.strip() for name in queues.split(",") if name.strip())
     worker = make_worker(app, names, simple=simple)
     worker.work(burst=burst, with_scheduler=False)

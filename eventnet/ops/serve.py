@@ -78,13 +78,9 @@ class Supervisor:
         self.procs: dict[str, subprocess.Popen[Any]] = {}
         self.stopping = False
 
-    def start(self, name: str, argv: list[str], *, own_session: bool = False) -> None:
-        """``own_session``: start it in a session of its own, as systemd starts a service
-        (the worker: its lower CPU priority then holds against the web processes too)."""
+    def start(self, name: str, argv: list[str]) -> None:
         print(f"serve: starting {name}: {' '.join(argv)}", flush=True)
-        self.procs[name] = subprocess.Popen(  # noqa: S603
-            argv, env=self.env, start_new_session=own_session
-        )
+        self.procs[name] = subprocess.Popen(argv, env=self.env)  # noqa: S603
 
     def stop(self, grace: float = 15.0) -> None:
         self.stopping = True
@@ -144,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     supervisor.start("gunicorn", [_bin("gunicorn"), "-c", "python:eventnet.ops.gunicorn_conf"])
-    supervisor.start("worker", [eventnet, "worker"], own_session=True)
+    # In the web processes' session: the worker's SCHED_IDLE policy yields to them only
+    # within one session (systemd's CPUWeight=idle does it across services).
+    supervisor.start("worker", [eventnet, "worker"])
     supervisor.start(
         "scheduler", [eventnet, "scheduler", "--interval", str(args.scheduler_interval)]
     )

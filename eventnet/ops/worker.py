@@ -8,6 +8,7 @@ the parent's pooled database connections in the child before the first query.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -63,17 +64,28 @@ class SimpleAppWorker(_AppContextMixin, SimpleWorker):
     """Runs jobs in the worker process itself (faster; used by tests and ``--simple``)."""
 
 
-def lower_priority(nice: int) -> int:
+def lower_priority(nice: int, *, idle: bool = False) -> int:
     """Run this process (and the work horses it forks) at CPU priority ``nice`` or lower.
 
     Never raises the priority: a process started at a higher nice value (by systemd's
     ``Nice=``, say) keeps it. Returns the nice value in force.
 
+    ``idle`` (``WORKER_SCHED_IDLE``): also Linux's ``SCHED_IDLE`` policy, under which the
+    worker runs only on CPU time that nothing else wants, and gives it up at once when a
+    web process wakes. Measured in a registration rush (docs/benchmarks.md, "Load"): at
+    nice 10 alone the worker still took 1-2 ms of CPU per registration from the web
+    processes; at SCHED_IDLE 0.3 ms. The policy orders the processes of one session (an
+    autogroup) or of one systemd service; across services the unit's ``CPUWeight=idle``
+    does the same.
+
     With Linux autogroups the scheduler first shares the CPU between sessions, and nice only
-    orders the processes within one: a worker that leads its own session (as `make serve`
-    and the load benchmark start it, like a systemd service) lowers its session's weight
-    too, or it would still take half the CPU from the web processes' session.
+    orders the processes within one: a worker that leads its own session lowers its
+    session's weight too, or it would still take half the CPU from the web processes'.
     """
+    if idle and hasattr(os, "SCHED_IDLE"):
+        # OSError: not allowed here (a container's seccomp profile, say); nice still holds.
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     current = os.getpriority(os.PRIO_PROCESS, 0)
     if nice > current:
         os.setpriority(os.PRIO_PROCESS, 0, nice)

@@ -95,3 +95,17 @@ def test_worker_yields_the_cpu_and_never_raises_its_priority() -> None:
     ).stdout.split()
     base = os.getpriority(os.PRIO_PROCESS, 0)
     assert out == [str(max(base, 7))] * 2
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux only")
+def test_the_worker_runs_under_the_idle_policy_when_asked() -> None:
+    """WORKER_SCHED_IDLE: the worker's jobs only take CPU time the web processes leave."""
+    code = (
+        "import os; from eventnet.ops.worker import lower_priority; lower_priority(0); "
+        "print(os.sched_getscheduler(0) == os.SCHED_IDLE); lower_priority(0, idle=True); "
+        "print(os.sched_getscheduler(0) == os.SCHED_IDLE)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["False", "True"]
