@@ -44,6 +44,12 @@ from sqlalchemy.engine import make_url
 
 from .client import Result, build_request, fetch, run_load
 
+try:
+    import uvloop
+except ImportError:  # the plain `scale` install: asyncio's own loop
+    uvloop = None  # type: ignore[assignment]
+CLIENT_LOOP = "uvloop" if uvloop is not None else "asyncio"
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -61,11 +67,7 @@ def run_client(main: Any) -> Any:
     """Run the load generator on uvloop when installed (``make bench-load`` installs it):
     it shares the cores with the stack under test, and on uvloop it takes about half the
     CPU per request that it takes on asyncio's own loop."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(main)
-    return uvloop.run(main)
+    return uvloop.run(main) if uvloop is not None else asyncio.run(main)
 
 
 def recreate_database(server: str, name: str) -> str:
@@ -613,20 +615,12 @@ def _error_kinds(r: Result) -> str:
     return f" ({', '.join(f'{k}: {v}' for k, v in r.errors.items())})" if r.errors else ""
 
 
-def _client_loop() -> str:
-    try:
-        import uvloop  # noqa: F401
-    except ImportError:
-        return "asyncio"
-    return "uvloop"
-
-
 def report(args: argparse.Namespace, results: list[Result], checks: list[str]) -> str:
     by = {(r.name, r.concurrency): r for r in results}
     out = [
         f"### Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"Machine: {machine()}. Load generator ({_client_loop()}), gunicorn "
+        f"Machine: {machine()}. Load generator ({CLIENT_LOOP}), gunicorn "
         f"({args.workers} sync workers per app"
         f"{f', {args.threads} threads' if args.threads > 1 else ''}), one RQ worker, "
         "PostgreSQL and Redis all share these cores, on loopback. Load average when the run "

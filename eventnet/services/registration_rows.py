@@ -316,7 +316,7 @@ def _place_params(
     return params
 
 
-def place_and_queue_statement(
+def _place_and_queue_statement(
     registration_id: int,
     status: RegistrationStatus,
     position: int | None,
@@ -356,7 +356,7 @@ def place_registration(
         params = _place_params(registration_id, status, position, now, hold_until)
         conn.execute(_PLACE[status], params)
         return None if mail is None else insert_message(mail)
-    statement, params = place_and_queue_statement(
+    statement, params = _place_and_queue_statement(
         registration_id, status, position, now, hold_until=hold_until, mail=mail
     )
     return int(conn.execute(statement, params).scalar_one())

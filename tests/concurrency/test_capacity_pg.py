@@ -11,10 +11,7 @@ oversells: this is what proves the lock is what keeps the promise.
 from __future__ import annotations
 
 import json
-import os
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,48 +19,21 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.engine import make_url
 
 from eventnet.extensions import db
 from eventnet.models import Registration, RegistrationStatus
 from eventnet.services import locking
 from eventnet.services.waitlist import availability_from_count, places_count
-from tests.conftest import make_test_app, migrate_to_head
+from tests.concurrency.conftest import POSTGRES_URL
+from tests.conftest import make_test_app
 from tests.factories import make_event, make_registration
 
-POSTGRES_URL = os.environ.get("EVENTNET_TEST_POSTGRES_URL")
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="needs EVENTNET_TEST_POSTGRES_URL"),
 ]
 PEOPLE = 50
 PLACES = 10
-
-
-@pytest.fixture(scope="module")
-def rush_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    assert POSTGRES_URL
-    base = make_url(POSTGRES_URL)
-    name = f"ev_rush_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    app = make_test_app(
-        tmp_path_factory.mktemp("rush"),
-        base.set(database=name).render_as_string(hide_password=False),
-        WTF_CSRF_ENABLED=False,
-        MAIL_DELIVER_INLINE=False,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 30, "pool_timeout": 60},
-    )
-    try:
-        migrate_to_head(app)
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def _event(app: Flask) -> tuple[int, str]:
@@ -204,27 +174,14 @@ def test_a_lock_held_too_long_answers_try_again_and_keeps_nothing(
 
 
 def test_a_rush_with_workers_places_and_queues_each_mail_in_the_same_commit(
-    rush_app: Flask, tmp_path: Path
+    rush_app: Flask, rq_app: Flask
 ) -> None:
     """With RQ workers, a registration's place, its mail's outbox row and the commit go to
     PostgreSQL together (services.pipeline): the same rush over the JSON API still gives
     10 places and positions 1..40, and every registration has exactly one mail recipe
     telling the place it was given."""
-    from redis import Redis
-
-    from tests.ops.conftest import REDIS_URL, forget_rq_keys
-
-    unique = uuid.uuid4().hex[:10]
     event_id, slug = _event(rush_app)
-    uri = rush_app.config["SQLALCHEMY_DATABASE_URI"]
-    app = make_test_app(
-        tmp_path,
-        uri,
-        JOBS_BACKEND="rq",
-        REDIS_URL=REDIS_URL,
-        MAIL_QUEUE=f"mail-{unique}",
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 25, "max_overflow": 30, "pool_timeout": 60},
-    )
+    app = rq_app
     barrier = threading.Barrier(PEOPLE)
     codes = [0] * PEOPLE
 
@@ -241,28 +198,21 @@ def test_a_rush_with_workers_places_and_queues_each_mail_in_the_same_commit(
         codes[i] = client.post(f"/api/v1/events/{slug}/registrations", json=body).status_code
 
     threads = [threading.Thread(target=person, args=(i,)) for i in range(PEOPLE)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        assert codes == [202] * PEOPLE, codes
-        with app.app_context():
-            rows = db.session.execute(
-                sa.text(
-                    "SELECT r.status, r.waitlist_position, o.render_later "
-                    "FROM registrations r JOIN outbox_messages o ON o.registration_id = r.id "
-                    "WHERE r.event_id = :id"
-                ),
-                {"id": event_id},
-            ).all()
-            db.session.remove()
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        redis = Redis.from_url(REDIS_URL)
-        forget_rq_keys(redis, unique)
-        redis.close()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert codes == [202] * PEOPLE, codes
+    with app.app_context():
+        rows = db.session.execute(
+            sa.text(
+                "SELECT r.status, r.waitlist_position, o.render_later "
+                "FROM registrations r JOIN outbox_messages o ON o.registration_id = r.id "
+                "WHERE r.event_id = :id"
+            ),
+            {"id": event_id},
+        ).all()
+        db.session.remove()
     assert len(rows) == PEOPLE  # one mail each, in the registration's own commit
     assert sum(1 for status, _p, _r in rows if status == "confirmed") == PLACES
     waiting = sorted(p for status, p, _r in rows if status == "waitlisted")

@@ -5,15 +5,13 @@ in one round trip, the place decided by `eventnet_place_registration` under the 
 It must give exactly the place the service's own rule gives (`_placement` on a fresh
 count), and hand back to the service, which then does the same registration the long way,
 whenever more than a plain placement is needed. Real commits, so a database of its own
-(the `rush_app` of test_capacity_pg).
+(`rush_app` and `rq_app` of tests/concurrency/conftest.py).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,40 +23,13 @@ from eventnet.models import AttendeeRole, Event, Registration, RegistrationStatu
 from eventnet.services import registration
 from eventnet.services.event_terms import RECENT_TERMS, load_event_terms
 from eventnet.services.waitlist import count_availability
-from tests.concurrency.test_capacity_pg import POSTGRES_URL, rush_app  # noqa: F401
-from tests.conftest import make_test_app
+from tests.concurrency.conftest import POSTGRES_URL
 from tests.factories import make_event, make_registration
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="needs EVENTNET_TEST_POSTGRES_URL"),
 ]
-
-
-@pytest.fixture
-def rq_app(rush_app: Flask, tmp_path: Path) -> Iterator[Flask]:  # noqa: F811
-    """An app with RQ workers (mail queued, never sent here) on the rush database."""
-    from redis import Redis
-
-    from tests.ops.conftest import REDIS_URL, forget_rq_keys
-
-    unique = uuid.uuid4().hex[:10]
-    app = make_test_app(
-        tmp_path,
-        rush_app.config["SQLALCHEMY_DATABASE_URI"],
-        JOBS_BACKEND="rq",
-        REDIS_URL=REDIS_URL,
-        MAIL_QUEUE=f"mail-{unique}",
-        WTF_CSRF_ENABLED=False,
-    )
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        redis = Redis.from_url(REDIS_URL)
-        forget_rq_keys(redis, unique)
-        redis.close()
 
 
 @pytest.fixture

@@ -38,6 +38,11 @@ def _app(monkeypatch, tmp_path, **env):  # type: ignore[no-untyped-def]
         ({"EVENTNET_DB_POOL_SIZE": "0"}, "DB_POOL_SIZE must be at least 1"),
         ({"EVENTNET_PROXY_FIX_X_FOR": "yes"}, "PROXY_FIX_X_FOR must be a whole number"),
         ({"EVENTNET_LOG_FORMAT": "xml"}, "LOG_FORMAT must be json or text"),
+        ({"EVENTNET_PAGE_CACHE_SECONDS": "soon"}, "PAGE_CACHE_SECONDS must be a number"),
+        (
+            {"EVENTNET_EVENT_TERMS_CACHE_SECONDS": "true"},
+            "EVENT_TERMS_CACHE_SECONDS must be a number",
+        ),
     ],
 )
 def test_bad_settings_are_refused_at_start(monkeypatch, tmp_path, env, complaint) -> None:
